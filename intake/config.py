@@ -1,0 +1,247 @@
+"""TOML configuration → frozen, typed settings.
+
+Loaded once and passed explicitly. A wrong or missing key raises
+`ConfigError` with one line that names the key and the file; secrets are
+read only from the environment variables the file names.
+"""
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from datetime import datetime, time
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+
+class ConfigError(Exception):
+    """A configuration problem, said in one line that names key and file."""
+
+
+@dataclass(frozen=True)
+class CompetitionSettings:
+    name: str
+    deadline: datetime
+    timezone: ZoneInfo
+    code_prefix: str
+    code_digits: int
+    quota_per_enterprise: int
+    presenters_min: int
+    presenters_max: int
+    topic_types: tuple[str, ...]
+    organiser: str
+    contact: str
+    next_steps: str
+
+
+@dataclass(frozen=True)
+class StoreSettings:
+    url: str
+    archive_dir: Path
+
+
+@dataclass(frozen=True)
+class MailboxSettings:
+    url: str
+    username: str
+    password_env: str
+    folder: str
+    ca_file: Path | None
+    batch_size: int
+    timeout: float
+    poll_interval: float
+
+    @property
+    def host(self) -> str:
+        return urlsplit(self.url).hostname or ""
+
+    @property
+    def port(self) -> int:
+        parts = urlsplit(self.url)
+        return parts.port or (993 if parts.scheme == "imaps" else 143)
+
+    @property
+    def tls(self) -> bool:
+        return urlsplit(self.url).scheme == "imaps"
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    transport: str
+    url: str
+    username: str
+    password_env: str
+    sender: str
+    directory: Path
+    timeout: float
+    daily_cap_per_sender: int
+
+
+@dataclass(frozen=True)
+class DigestSettings:
+    to: tuple[str, ...]
+    send_at: time
+
+
+@dataclass(frozen=True)
+class Settings:
+    path: Path
+    competition: CompetitionSettings
+    store: StoreSettings
+    mailbox: MailboxSettings
+    smtp: SmtpSettings
+    digest: DigestSettings
+
+    def secret(self, env_name: str) -> str:
+        """The secret held in the named environment variable ('' if unset)."""
+        return os.environ.get(env_name, "") if env_name else ""
+
+
+class _Table:
+    """Typed reads from one TOML table, with errors that name key and file."""
+
+    def __init__(self, data: dict[str, Any], name: str, path: Path):
+        self.data, self.name, self.path = data, name, path
+
+    def _fail(self, key: str, why: str) -> ConfigError:
+        return ConfigError(f"{self.path}: [{self.name}] {key} {why}")
+
+    def get(self, key: str, kind: type, default: Any = ...) -> Any:
+        if key not in self.data:
+            if default is ...:
+                raise self._fail(key, "is missing")
+            return default
+        value = self.data[key]
+        if kind is float and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            expected = "date and time" if isinstance(kind, tuple) else kind.__name__
+            raise self._fail(key, f"must be a {expected}, not {value!r}")
+        return value
+
+    def choice(self, key: str, choices: tuple[str, ...], default: str) -> str:
+        value = self.get(key, str, default)
+        if value not in choices:
+            raise self._fail(key, f"must be one of {', '.join(choices)}, not {value!r}")
+        return value
+
+    def url(self, key: str, schemes: tuple[str, ...], default: Any = ...) -> str:
+        value = self.get(key, str, default)
+        if urlsplit(value).scheme not in schemes:
+            raise self._fail(key, f"must start with {' or '.join(s + '://' for s in schemes)}, not {value!r}")
+        return value
+
+    def datetime(self, key: str) -> datetime:
+        value = self.get(key, (datetime, str))
+        if isinstance(value, str):
+            try:
+                value = datetime.fromisoformat(value)
+            except ValueError:
+                raise self._fail(key, f"is not a date and time: {value!r}") from None
+        if value.tzinfo is None:
+            raise self._fail(key, "needs a UTC offset, e.g. 2023-03-03T00:00:00+08:00")
+        return value
+
+    def path_(self, key: str, default: Any = ...) -> Path | None:
+        value = self.get(key, str, default)
+        if value is None:
+            return None
+        path = Path(value).expanduser()
+        return path if path.is_absolute() else (self.path.parent / path)
+
+    def strings(self, key: str, default: Any = ...) -> tuple[str, ...]:
+        value = self.get(key, list, default)
+        if not all(isinstance(item, str) for item in value):
+            raise self._fail(key, "must be a list of strings")
+        return tuple(value)
+
+
+def _table(doc: dict[str, Any], name: str, path: Path) -> _Table:
+    value = doc.get(name, {})
+    if not isinstance(value, dict):
+        raise ConfigError(f"{path}: [{name}] must be a table")
+    return _Table(value, name, path)
+
+
+def load_settings(path: Path) -> Settings:
+    """Read and check the whole file; raise ConfigError on the first problem."""
+    try:
+        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: configuration file not found") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
+        raise ConfigError(f"{path}: not valid TOML: {err}") from None
+
+    comp = _table(doc, "competition", path)
+    tz_name = comp.get("timezone", str, "Asia/Shanghai")
+    try:
+        tz = ZoneInfo(tz_name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"{path}: [competition] timezone is not a known time zone: {tz_name!r}") from None
+    competition = CompetitionSettings(
+        name=comp.get("name", str),
+        deadline=comp.datetime("deadline"),
+        timezone=tz,
+        code_prefix=comp.get("code_prefix", str),
+        code_digits=comp.get("code_digits", int, 3),
+        quota_per_enterprise=comp.get("quota_per_enterprise", int, 20),
+        presenters_min=comp.get("presenters_min", int, 2),
+        presenters_max=comp.get("presenters_max", int, 5),
+        topic_types=comp.strings("topic_types", ["问题解决型", "创新型"]),
+        organiser=comp.get("organiser", str, "山西省通信行业协会秘书处"),
+        contact=comp.get("contact", str, ""),
+        next_steps=comp.get("next_steps", str, ""),
+    )
+
+    st = _table(doc, "store", path)
+    store = StoreSettings(
+        url=st.get("url", str),
+        archive_dir=st.path_("archive_dir"),
+    )
+    if "://" not in store.url:
+        raise ConfigError(f"{path}: [store] url must be an SQLAlchemy URL such as sqlite:///intake.db")
+    if store.url.startswith("sqlite:///") and not store.url.startswith("sqlite:////"):
+        relative = store.url.removeprefix("sqlite:///")
+        store = StoreSettings(url=f"sqlite:///{path.parent / relative}", archive_dir=store.archive_dir)
+
+    mb = _table(doc, "mailbox", path)
+    mailbox = MailboxSettings(
+        url=mb.url("url", ("imaps", "imap"), "imaps://imap.163.com:993"),
+        username=mb.get("username", str, ""),
+        password_env=mb.get("password_env", str, "INTAKE_IMAP_PASSWORD"),
+        folder=mb.get("folder", str, "INBOX"),
+        ca_file=mb.path_("ca_file", None),
+        batch_size=mb.get("batch_size", int, 50),
+        timeout=mb.get("timeout", float, 60.0),
+        poll_interval=mb.get("poll_interval", float, 60.0),
+    )
+
+    sm = _table(doc, "smtp", path)
+    smtp = SmtpSettings(
+        transport=sm.choice("transport", ("smtp", "directory"), "smtp"),
+        url=sm.url("url", ("smtps", "smtp+starttls", "smtp"), "smtps://smtp.163.com:465"),
+        username=sm.get("username", str, ""),
+        password_env=sm.get("password_env", str, "INTAKE_SMTP_PASSWORD"),
+        sender=sm.get("from", str),
+        directory=sm.path_("directory", "replies"),
+        timeout=sm.get("timeout", float, 60.0),
+        daily_cap_per_sender=sm.get("daily_cap_per_sender", int, 20),
+    )
+
+    dg = _table(doc, "digest", path)
+    send_at = dg.get("send_at", str, "18:00")
+    try:
+        send_time = time.fromisoformat(send_at)
+    except ValueError:
+        raise ConfigError(f"{path}: [digest] send_at must be a time such as 18:00, not {send_at!r}") from None
+    digest = DigestSettings(to=dg.strings("to", []), send_at=send_time)
+
+    return Settings(path=path, competition=competition, store=store,
+                    mailbox=mailbox, smtp=smtp, digest=digest)
+
+
+def config_path(explicit: str | None) -> Path:
+    """--config, else $INTAKE_CONFIG, else ./config.toml (SPEC §6)."""
+    return Path(explicit or os.environ.get("INTAKE_CONFIG") or "config.toml")

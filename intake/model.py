@@ -1,0 +1,151 @@
+"""Plain data that passes between the pipeline's stages.
+
+Every stage takes and returns these frozen dataclasses, never dicts of
+anything, so a stage can be read and tested on its own.
+"""
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+class Classification(str, enum.Enum):
+    """What a message is (SPEC §5): exactly one per message."""
+
+    SUBMISSION = "submission"
+    CORRECTION = "correction"
+    OBSERVER = "observer"
+    INQUIRY = "inquiry"
+    AUTO_REPLY = "auto_reply"
+    BOUNCE = "bounce"
+    DUPLICATE = "duplicate"
+    OWN_MAIL = "own_mail"
+    UNREADABLE = "unreadable"
+
+
+REPLYABLE = frozenset(
+    {Classification.SUBMISSION, Classification.CORRECTION, Classification.OBSERVER}
+)
+
+
+class DocumentKind(str, enum.Enum):
+    """Which official form a document is (SPEC §3)."""
+
+    ENTRY_FORM = "entry_form"
+    ENTERPRISE_NOMINATION = "enterprise_nomination"
+    PROMOTER_NOMINATION = "promoter_nomination"
+    GROUP_REGISTRATION = "group_registration"
+    TEAM_NOMINATION = "team_nomination"
+    ACTIVITY_STATISTICS = "activity_statistics"
+    NOMINATION_SUMMARY = "nomination_summary"
+    QC_REPORT = "qc_report"
+    PRESENTATION = "presentation"
+    SCAN = "scan"
+    OTHER = "other"
+
+
+class Stamp(str, enum.Enum):
+    """Whether a unit seal (公章) was found on a document."""
+
+    PRESENT = "present"
+    ABSENT = "absent"
+    UNCERTAIN = "uncertain"
+
+
+class Severity(str, enum.Enum):
+    """A deficiency goes to the sender; a review flag only to the secretariat."""
+
+    DEFICIENCY = "deficiency"
+    REVIEW = "review"
+
+
+class Verdict(str, enum.Enum):
+    ACCEPTED = "accepted"
+    DEFICIENT = "deficient"
+
+
+class ReplyType(str, enum.Enum):
+    ACKNOWLEDGEMENT = "acknowledgement"
+    DEFICIENCY_NOTICE = "deficiency_notice"
+    OBSERVER_ACKNOWLEDGEMENT = "observer_acknowledgement"
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """One file as the sender attached it (archives already unpacked)."""
+
+    filename: str
+    content_type: str
+    payload: bytes = field(repr=False)
+    sha256: str
+    # Where the file came from inside the mail, e.g. "材料.zip/报名表.docx".
+    origin: str = ""
+
+
+@dataclass(frozen=True)
+class IncomingMail:
+    """A decoded message: headers we act on, readable body text, attachments."""
+
+    message_id: str
+    sender: str
+    sender_name: str
+    subject: str
+    received_at: datetime
+    body_text: str
+    attachments: tuple[Attachment, ...] = ()
+    in_reply_to: str | None = None
+    references: tuple[str, ...] = ()
+    # Lower-cased header name -> list of values, for the classifier.
+    headers: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False)
+    raw_sha256: str = ""
+    # Problems met while decoding, in words a person can act on.
+    defects: tuple[str, ...] = ()
+
+    def header(self, name: str) -> str:
+        """The first value of a header, or '' when absent."""
+        values = self.headers.get(name.lower(), ())
+        return values[0] if values else ""
+
+
+@dataclass(frozen=True)
+class Document:
+    """What the extractors read from one attachment."""
+
+    filename: str
+    sha256: str
+    kind: DocumentKind
+    stamp: Stamp | None = None
+    fields: dict[str, Any] = field(default_factory=dict)
+    # Lists read from tables: member rows of 附件5/6, sections of 附件8.
+    rows: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    text: str = field(default="", repr=False)
+    # Why the document could not be read (corrupt, encrypted, unsupported).
+    error: str | None = None
+    # Where the seal was seen, e.g. "word/media/image1.png".
+    stamp_evidence: str | None = None
+    source_format: str = ""
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One rule's answer about a submission (SPEC §4)."""
+
+    code: str
+    severity: Severity
+    detail: str
+    document: str | None = None
+    field: str | None = None
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One QC result as read from a submission: becomes a registration."""
+
+    enterprise: str
+    group: str
+    topic: str
+    topic_type: str
+    members: int | None
+    documents: tuple[str, ...] = ()
