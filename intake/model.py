@@ -149,3 +149,28 @@ class Entry:
     topic_type: str
     members: int | None
     documents: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Pairing:
+    """One QC result inside a submission: its 报名表 and the report that goes with it."""
+
+    entry_form: Document | None
+    report: Document | None
+
+    @property
+    def documents(self) -> tuple[Document, ...]:
+        return tuple(doc for doc in (self.entry_form, self.report) if doc is not None)
+
+    def field(self, name: str) -> Any:
+        return self.entry_form.fields.get(name) if self.entry_form else None
+
+
+@dataclass(frozen=True)
+class Submission:
+    """What the validators look at: the mail, its documents, its QC results."""
+
+    mail: IncomingMail
+    documents: tuple[Document, ...]
+    pairings: tuple[Pairing, ...]
+    link_only: bool = False

@@ -1,0 +1,114 @@
+"""The `intake` command (SPEC §6)."""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import signal
+import sys
+from pathlib import Path
+
+from intake.archive import Archive
+from intake.config import ConfigError, Settings, config_path, load_settings
+from intake.parse import file_received_time
+from intake.pipeline import Pipeline
+from intake.sources import read_messages
+
+log = logging.getLogger("intake")
+
+
+def open_pipeline(settings: Settings) -> Pipeline:
+    from store import Store
+
+    settings.store.archive_dir.mkdir(parents=True, exist_ok=True)
+    return Pipeline(settings=settings, store=Store(settings.store.url),
+                    archive=Archive(settings.store.archive_dir))
+
+
+def cmd_poll(args, settings: Settings) -> int:
+    from intake.poll import poll_once
+
+    report = poll_once(open_pipeline(settings))
+    log.info("Poll: %d fetched, %d new, %d processed; replies: %d sent, %d failed, %d deferred",
+             report.fetched, report.new, len(report.outcomes), report.delivery.sent,
+             report.delivery.failed, report.delivery.deferred)
+    return 0
+
+
+def cmd_run(args, settings: Settings) -> int:
+    from intake.service import run_service
+
+    run_service(open_pipeline(settings))
+    return 0
+
+
+def cmd_ingest(args, settings: Settings) -> int:
+    from intake.poll import deliver
+
+    pipeline, failures = open_pipeline(settings), 0
+    for item in read_messages([Path(p) for p in args.paths]):
+        message, _ = pipeline.accept(item.raw, account="local", folder=item.source,
+                                     received_at=file_received_time(item.raw))
+        try:
+            outcome = pipeline.process(message)
+        except Exception as err:  # noqa: BLE001 - report, count, go on with the next
+            pipeline.store.note_failure(message.id, f"{type(err).__name__}: {err}")
+            log.exception("%s: processing failed", item.source)
+            failures += 1
+            continue
+        if args.json:
+            print(json.dumps(outcome, ensure_ascii=False), flush=True)
+    deliver(pipeline)
+    if failures:
+        print(f"intake: {failures} message(s) could not be processed; see the log", file=sys.stderr)
+    return 1 if failures else 0
+
+
+def cmd_demo(args, settings: Settings | None) -> int:
+    from intake.demo import run_demo
+
+    return run_demo(Path(args.dir))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="intake", description="QC 成果竞赛报名邮件自动受理")
+    parser.add_argument("--config", help="configuration file (default: $INTAKE_CONFIG or ./config.toml)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = parser.add_subparsers(dest="command", required=True)
+    poll = sub.add_parser("poll", help="poll the mailbox")
+    poll.add_argument("--once", action="store_true", required=True, help="one poll cycle, then exit")
+    poll.set_defaults(func=cmd_poll)
+    sub.add_parser("run", help="the service: poll, reply, until stopped").set_defaults(func=cmd_run)
+    ingest = sub.add_parser("ingest", help="run .eml files, folders, Maildir or mbox through the pipeline")
+    ingest.add_argument("--json", action="store_true", help="print one JSON object per message")
+    ingest.add_argument("paths", nargs="+")
+    ingest.set_defaults(func=cmd_ingest)
+    demo = sub.add_parser("demo", help="a local sample mailbox run end to end")
+    demo.add_argument("--dir", default="intake-demo", help="folder for the demo's files (default: intake-demo)")
+    demo.set_defaults(func=cmd_demo, needs_config=False)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for noisy in ("mailparser", "pdfminer", "apscheduler.executors.default"):
+        logging.getLogger(noisy).setLevel(logging.ERROR)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        settings = None if not getattr(args, "needs_config", True) else load_settings(config_path(args.config))
+        return args.func(args, settings)
+    except ConfigError as err:
+        print(f"intake: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 0
+    except Exception as err:  # noqa: BLE001 - one line for the user, the traceback in debug
+        log.debug("fatal", exc_info=True)
+        print(f"intake: {type(err).__name__}: {err}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,125 @@
+"""The flow, on one screen.
+
+    fetch → archive → parse → classify → extract → validate → decide → record → notify
+
+`accept` archives and records a raw message (fetching is `intake.poll`'s or
+`intake.sources`' job); `process` runs the rest for one recorded message and
+writes every decision, and the reply to send, in one transaction. Sending
+is `notifier.send`'s job, afterwards, from the outbox.
+"""
+from __future__ import annotations
+
+import email.utils
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from intake.archive import Archive
+from intake.assemble import pair_documents
+from intake.classify import classify_content, classify_envelope, has_link_attachments
+from intake.config import Settings
+from intake.extract import extract_all
+from intake.history import Lookups, document_key, look_up
+from intake.model import (
+    Classification, Document, IncomingMail, ReplyType, Submission, Verdict,
+)
+from intake.parse import parse_mail
+from intake.record import Decision, record_decision, record_unreadable
+from intake.validators import RuleContext, decide, validate
+from store import Store
+from store.models import Message, MessageStatus
+
+log = logging.getLogger("intake.pipeline")
+
+
+@dataclass
+class Pipeline:
+    settings: Settings
+    store: Store
+    archive: Archive
+
+    def accept(self, raw: bytes, *, account: str, folder: str, received_at: datetime,
+               uidvalidity: int | None = None, uid: int | None = None) -> tuple[Message, bool]:
+        """Archive first, then record; returns the stored message and whether it is new."""
+        digest, path = self.archive.store_message(raw)
+        return self.store.record_message(Message(
+            raw_sha256=digest, archive_path=path, size=len(raw), account=account, folder=folder,
+            uidvalidity=uidvalidity, uid=uid, received_at=received_at))
+
+    def process_pending(self) -> list[dict]:
+        """Process every archived message not yet processed; one failure never stops the rest."""
+        outcomes, failed = [], set()
+        while batch := [m for m in self.store.pending_messages() if m.id not in failed]:
+            for message in batch:
+                try:
+                    outcomes.append(self.process(message))
+                except Exception as err:  # noqa: BLE001 - the per-message error boundary
+                    row = self.store.note_failure(message.id, f"{type(err).__name__}: {err}")
+                    log.exception("Message %s (%s): processing failed, attempt %d, now %s",
+                                  message.id, message.raw_sha256[:12], row.attempts, row.status)
+                    failed.add(message.id)
+        return outcomes
+
+    def process(self, message: Message) -> dict:
+        """Run one recorded message through every stage and record the decision."""
+        if message.status == MessageStatus.PROCESSED:
+            return message.outcome
+        raw = self.archive.read(message.archive_path)
+        try:
+            mail = parse_mail(raw, message.received_at)
+        except Exception as err:  # noqa: BLE001 - mail-parser can fail on broken MIME
+            return record_unreadable(self.store, message, f"邮件无法解析：{type(err).__name__}")
+        decision = self.decide(mail, message)
+        outcome = record_decision(self.store, self.archive, self.settings, message, mail, decision)
+        _log_outcome(outcome)
+        return outcome
+
+    def decide(self, mail: IncomingMail, message: Message) -> Decision:
+        """Classify, extract, validate: everything short of writing it down."""
+        own = frozenset({_address(self.settings.smtp.sender), self.settings.mailbox.username.lower()})
+        lookups: Lookups = look_up(self.store, mail, message.id, self.settings.competition.code_prefix)
+        kind = classify_envelope(mail, own_addresses=own, duplicate=lookups.duplicate,
+                                 cites_registration=bool(lookups.cited))
+        if kind not in (None, Classification.CORRECTION):
+            return Decision(classification=kind)
+        documents = extract_all(mail.attachments)
+        if kind is None:
+            kind = classify_content(mail, documents)
+        if kind is Classification.OBSERVER:
+            return Decision(classification=kind, documents=documents,
+                            reply_type=ReplyType.OBSERVER_ACKNOWLEDGEMENT)
+        if kind is not Classification.SUBMISSION and kind is not Classification.CORRECTION:
+            return Decision(classification=kind, documents=documents)
+        return self._check(mail, kind, documents, lookups)
+
+    def _check(self, mail: IncomingMail, kind: Classification, documents: tuple[Document, ...],
+               lookups: Lookups) -> Decision:
+        combined = merge_with_earlier(documents, lookups.earlier_documents)
+        submission = Submission(mail=mail, documents=combined, pairings=pair_documents(combined),
+                                link_only=has_link_attachments(mail))
+        findings = validate(submission, RuleContext(self.settings.competition, mail.received_at))
+        verdict = decide(findings)
+        reply = ReplyType.DEFICIENCY_NOTICE if verdict is Verdict.DEFICIENT else ReplyType.ACKNOWLEDGEMENT
+        return Decision(classification=kind, documents=documents, submission=submission,
+                        findings=tuple(findings), verdict=verdict, reply_type=reply,
+                        corrects=lookups.cited)
+
+
+def merge_with_earlier(new: tuple[Document, ...], earlier: tuple[Document, ...]) -> tuple[Document, ...]:
+    """A correction's files replace earlier files of the same kind; the rest still count."""
+    replaced = {document_key(doc) for doc in new if doc.error is None}
+    return new + tuple(doc for doc in earlier if document_key(doc) not in replaced)
+
+
+def _address(value: str) -> str:
+    return email.utils.parseaddr(value)[1].lower()
+
+
+def _log_outcome(outcome: dict) -> None:
+    codes = [f["code"] for f in outcome["deficiencies"] + outcome["review_flags"]]
+    numbers = [s["number"] for s in outcome["submissions"]]
+    reply = outcome["reply"]["type"] if outcome["reply"] else "none"
+    log.info("%s from %s: %s, verdict %s, numbers %s, findings %s, reply %s",
+             outcome["message_id"] or "(no Message-ID)", outcome["from"], outcome["classification"],
+             outcome["verdict"], ",".join(numbers) or "-", ",".join(codes) or "-", reply)
+

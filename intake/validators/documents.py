@@ -1,0 +1,23 @@
+"""Did the mail bring files we can read at all?"""
+from __future__ import annotations
+
+from intake.model import Finding, Submission
+from intake.validators.context import RuleContext, deficiency
+
+
+def check_has_documents(sub: Submission, ctx: RuleContext) -> list[Finding]:
+    """NO_DOCUMENTS, or LINK_ONLY_ATTACHMENT when the files are 163 download links."""
+    if any(doc.error is None for doc in sub.documents):
+        return []
+    if sub.link_only:
+        return [deficiency("LINK_ONLY_ATTACHMENT",
+                           "材料以网易邮箱“超大附件”下载链接形式发送，未作为附件随邮件送达。")]
+    if not sub.documents:
+        return [deficiency("NO_DOCUMENTS", "邮件中没有附件。")]
+    return [deficiency("NO_DOCUMENTS", "邮件中的附件均无法读取。")]
+
+
+def check_readable(sub: Submission, ctx: RuleContext) -> list[Finding]:
+    """UNREADABLE_DOCUMENT for each corrupt, encrypted or unsupported file."""
+    return [deficiency("UNREADABLE_DOCUMENT", doc.error, document=doc.filename)
+            for doc in sub.documents if doc.error]

@@ -1,0 +1,145 @@
+"""SQLModel tables: the ledger of messages and everything decided about them.
+
+The `message` table is both the audit log and what prevents reprocessing
+(a message is known by its content hash, and by where it was first seen:
+account, folder, UIDVALIDITY and UID).
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import Column, JSON, LargeBinary, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class MailboxCheckpoint(SQLModel, table=True):
+    """How far a folder has been read: its UIDVALIDITY and the last UID seen."""
+
+    __table_args__ = (UniqueConstraint("account", "folder"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    account: str
+    folder: str
+    uidvalidity: int
+    last_uid: int = 0
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class MessageStatus:
+    PENDING = "pending"
+    PROCESSED = "processed"
+    QUARANTINED = "quarantined"
+
+
+class Message(SQLModel, table=True):
+    """One archived raw message and what became of it."""
+
+    __table_args__ = (UniqueConstraint("account", "folder", "uidvalidity", "uid"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    raw_sha256: str = Field(unique=True, index=True)
+    archive_path: str
+    size: int
+    account: str
+    folder: str
+    uidvalidity: int | None = None
+    uid: int | None = None
+    received_at: datetime
+    message_id: str = Field(default="", index=True)
+    sender: str = Field(default="", index=True)
+    subject: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    status: str = Field(default=MessageStatus.PENDING, index=True)
+    attempts: int = 0
+    error: str | None = Field(default=None, sa_column=Column(Text))
+    classification: str | None = None
+    verdict: str | None = None
+    # The line `intake ingest --json` prints for this message.
+    outcome: dict | None = Field(default=None, sa_column=Column(JSON))
+    created_at: datetime = Field(default_factory=utcnow)
+    processed_at: datetime | None = None
+
+
+class Registration(SQLModel, table=True):
+    """One QC result and its registration number (总编号)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    number: str = Field(unique=True, index=True)
+    enterprise: str
+    enterprise_key: str = Field(index=True)
+    group_name: str
+    topic: str
+    topic_type: str
+    members: int | None = None
+    status: str
+    sender: str = Field(index=True)
+    first_message_id: int = Field(foreign_key="message.id")
+    last_message_id: int = Field(foreign_key="message.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class StoredDocument(SQLModel, table=True):
+    """A document read from a message, kept with what was read from it."""
+
+    __tablename__ = "document"
+
+    id: int | None = Field(default=None, primary_key=True)
+    message_id: int = Field(foreign_key="message.id", index=True)
+    registration_id: int | None = Field(default=None, foreign_key="registration.id", index=True)
+    filename: str
+    sha256: str = Field(index=True)
+    kind: str
+    stamp: str | None = None
+    fields: dict = Field(default_factory=dict, sa_column=Column(JSON))
+    error: str | None = Field(default=None, sa_column=Column(Text))
+    archive_path: str = ""
+
+
+class StoredFinding(SQLModel, table=True):
+    """A deficiency or review flag, tied to its message and registration."""
+
+    __tablename__ = "finding"
+
+    id: int | None = Field(default=None, primary_key=True)
+    message_id: int = Field(foreign_key="message.id", index=True)
+    registration_id: int | None = Field(default=None, foreign_key="registration.id", index=True)
+    code: str = Field(index=True)
+    severity: str
+    document: str | None = None
+    field: str | None = None
+    detail: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class OutboxStatus:
+    QUEUED = "queued"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class Outbox(SQLModel, table=True):
+    """A rendered reply waiting to be sent; one per message, sent at most once."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    message_id: int = Field(foreign_key="message.id", unique=True)
+    reply_type: str
+    to_addr: str = Field(index=True)
+    # Message-ID of our reply, so a correction answering it finds its registration.
+    reply_message_id: str = Field(index=True)
+    subject: str = Field(sa_column=Column(Text, nullable=False))
+    raw: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    status: str = Field(default=OutboxStatus.QUEUED, index=True)
+    attempts: int = 0
+    last_error: str | None = Field(default=None, sa_column=Column(Text))
+    created_at: datetime = Field(default_factory=utcnow)
+    sent_at: datetime | None = None
+
+
+class Counter(SQLModel, table=True):
+    """Named sequences (registration numbers), bumped atomically in SQL."""
+
+    name: str = Field(primary_key=True)
+    value: int = 0

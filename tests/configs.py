@@ -1,0 +1,53 @@
+"""Write real config files for tests, the way an administrator would."""
+from __future__ import annotations
+
+from pathlib import Path
+
+BASE = """
+[competition]
+name = "2023年全省全面质量管理成果竞赛"
+deadline = "{deadline}"
+code_prefix = "QC2023-"
+contact = "联系人：任丽娜，电话：18634372226"
+next_steps = "3月6日至3月17日资料初审，3月21日前公布进入现场发表的QC小组名单。"
+
+[store]
+url = "{store_url}"
+archive_dir = "{archive}"
+
+[mailbox]
+url = "{imap_url}"
+username = "{imap_user}"
+password_env = "TEST_IMAP_PASSWORD"
+ca_file = "{ca_file}"
+batch_size = 2
+timeout = 10
+poll_interval = 1
+
+[smtp]
+transport = "{transport}"
+url = "{smtp_url}"
+username = "{smtp_user}"
+password_env = "TEST_SMTP_PASSWORD"
+from = "山西省通信行业协会秘书处 <qc@sxcia.example>"
+directory = "{replies}"
+timeout = 10
+
+[digest]
+to = ["secretariat@sxcia.example"]
+"""
+
+
+def write_config(folder: Path, *, store_url: str | None = None, imap_url: str = "imap://127.0.0.1:1",
+                 imap_user: str = "intake@example.test", ca_file: str = "", transport: str = "directory",
+                 smtp_url: str = "smtp://127.0.0.1:1", smtp_user: str = "",
+                 deadline: str = "2099-03-03T00:00:00+08:00") -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    text = BASE.format(store_url=store_url or f"sqlite:///{folder / 'intake.db'}", archive=folder / "archive",
+                       imap_url=imap_url, imap_user=imap_user, ca_file=ca_file, transport=transport,
+                       smtp_url=smtp_url, smtp_user=smtp_user, replies=folder / "replies", deadline=deadline)
+    if not ca_file:
+        text = text.replace('ca_file = ""\n', "")
+    path = folder / "config.toml"
+    path.write_text(text, encoding="utf-8")
+    return path

@@ -1,0 +1,38 @@
+"""Every real malformed mail in ../shared/corpus goes through without a crash."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from intake.archive import Archive
+from intake.config import load_settings
+from intake.parse import file_received_time
+from intake.pipeline import Pipeline
+from intake.sources import read_messages
+from store import Store
+from tests.configs import write_config
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "public-mime"
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="needs ../shared/corpus beside the repository")
+def test_every_corpus_message_is_handled(tmp_path):
+    settings = load_settings(write_config(tmp_path))
+    pipeline = Pipeline(settings, Store(settings.store.url), Archive(settings.store.archive_dir))
+    files = sorted(p for p in CORPUS.rglob("*") if p.is_file() and p.name not in ("MANIFEST.tsv", "SOURCES.md"))
+    failures, handled = [], 0
+    for path in files:
+        for item in read_messages([path]):
+            message, _ = pipeline.accept(item.raw, account="corpus", folder=str(path),
+                                         received_at=file_received_time(item.raw))
+            try:
+                outcome = pipeline.process(message)
+            except Exception as err:  # noqa: BLE001 - collected and reported below
+                failures.append(f"{path.relative_to(CORPUS)}: {type(err).__name__}: {err}")
+                continue
+            assert outcome["classification"], path
+            handled += 1
+    assert not failures, "\n".join(failures[:20])
+    assert handled >= len(files)
+    assert not pipeline.store.pending_messages(), "every message ends processed"
