@@ -67,6 +67,7 @@ def cmd_ingest(args, settings: Settings) -> int:
 def cmd_demo(args, settings: Settings | None) -> int:
     from intake.demo import run_demo
 
+    logging.getLogger().setLevel(logging.WARNING)  # the demo prints its own summary
     return run_demo(Path(args.dir))
 
 

@@ -58,15 +58,17 @@ def sample_mails() -> list[bytes]:
     day = datetime(2023, 2, 27, 9, 0, tzinfo=CST)
     result: list[bytes] = []
     for seed, client in enumerate(mails.CLIENTS):
-        _, raw = mails.complete_submission(seed + 11, client=client, date=day + timedelta(minutes=17 * seed))
+        _, raw = mails.complete_submission(seed + 11, client=client,
+                                           mail_options={"date": day + timedelta(minutes=17 * seed)})
         result.append(raw)
-    unstamped, raw = mails.complete_submission(31, stamped=False, date=day + timedelta(hours=2))
+    unstamped, raw = mails.complete_submission(31, stamped=False, mail_options={"date": day + timedelta(hours=2)})
     result.append(raw)
     original_id = _message_id(raw)
-    _, fixed = mails.complete_submission(31, stamped=True, in_reply_to=original_id, references=(original_id,),
-                                         subject=f"回复：{_subject(raw)}", date=day + timedelta(hours=5))
+    _, fixed = mails.complete_submission(31, stamped=True, mail_options={
+        "in_reply_to": original_id, "references": (original_id,), "subject": f"回复：{_subject(raw)}",
+        "date": day + timedelta(hours=5)})
     result.append(fixed)
-    _, late = mails.complete_submission(41, date=datetime(2023, 3, 3, 10, 30, tzinfo=CST))
+    _, late = mails.complete_submission(41, mail_options={"date": datetime(2023, 3, 3, 10, 30, tzinfo=CST)})
     result.append(late)
     result.append(mails.inquiry_mail("wang.li@sx.chinamobile.example", "请问现场发表每个小组的时间是多少分钟？"))
     result.append(mails.auto_reply_mail(unstamped.sender))

@@ -9,6 +9,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from intake.config import CompetitionSettings
 from intake.model import Finding, ReplyType
+from intake.timefmt import cn_date, cn_datetime
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 
@@ -58,8 +59,7 @@ def render_reply(reply_type: ReplyType, *, competition: CompetitionSettings,
     text = template.render(
         competition=competition, registrations=registrations, deficiencies=deficiencies,
         files=files, salutation=sender_name or "各位老师",
-        received=f"{received_at.astimezone(tz):%Y年%m月%d日 %H:%M}",
-        deadline=f"{competition.deadline.astimezone(tz):%Y年%m月%d日 %H:%M}",
-        today=f"{datetime.now(tz):%Y年%m月%d日}",
+        received=cn_datetime(received_at, tz), deadline=cn_datetime(competition.deadline, tz),
+        deadline_passed=received_at >= competition.deadline, today=cn_date(datetime.now(tz), tz),
     )
     return ReplyContent(subject=_subject(reply_type, registrations, competition.name), text=text)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from intake.model import Finding, Submission
+from intake.timefmt import cn_datetime
 from intake.validators.context import RuleContext, deficiency
 
 
@@ -9,7 +10,6 @@ def check_deadline(sub: Submission, ctx: RuleContext) -> list[Finding]:
     deadline = ctx.competition.deadline
     if ctx.received_at < deadline:
         return []
-    local = ctx.received_at.astimezone(ctx.competition.timezone)
-    cutoff = deadline.astimezone(ctx.competition.timezone)
+    tz = ctx.competition.timezone
     return [deficiency("LATE_SUBMISSION",
-                       f"邮件于 {local:%Y年%m月%d日 %H:%M} 收到，报名截止时间为 {cutoff:%Y年%m月%d日 %H:%M}。")]
+                       f"邮件于{cn_datetime(ctx.received_at, tz)}收到，报名截止时间为{cn_datetime(deadline, tz)}。")]
