@@ -10,6 +10,7 @@ from pathlib import Path
 
 from intake.archive import Archive
 from intake.config import ConfigError, Settings, config_path, load_settings
+from intake.mailbox import MailboxError
 from intake.parse import file_received_time
 from intake.pipeline import Pipeline
 from intake.sources import read_messages
@@ -94,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for noisy in ("mailparser", "pdfminer", "apscheduler.executors.default"):
+    for noisy in ("mailparser", "pdfminer", "imapclient", "apscheduler.executors.default"):
         logging.getLogger(noisy).setLevel(logging.ERROR)
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
@@ -105,6 +106,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 0
+    except MailboxError as err:
+        print(f"intake: {err}", file=sys.stderr)
+        return 1
     except Exception as err:  # noqa: BLE001 - one line for the user, the traceback in debug
         log.debug("fatal", exc_info=True)
         print(f"intake: {type(err).__name__}: {err}", file=sys.stderr)

@@ -33,8 +33,9 @@ def read_messages(paths: list[Path]) -> Iterator[LocalMessage]:
             files = sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith("."))
             yield from read_messages(files)
         elif path.is_file() and _is_mbox(path):
-            for message in mailbox.mbox(path, create=False):
-                yield LocalMessage(message.as_bytes(unixfrom=False), f"mbox:{path}")
+            box = mailbox.mbox(path, create=False)
+            for key in box.iterkeys():
+                yield LocalMessage(box.get_bytes(key), f"mbox:{path}")
         elif path.is_file():
             yield LocalMessage(path.read_bytes(), str(path))
         else:

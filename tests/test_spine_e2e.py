@@ -57,3 +57,34 @@ def test_submission_in_mailbox_gets_one_numbered_reply(dovecot, smtp_server, sto
 
     assert "ID sent: name=" in dovecot.log_text()
     assert "\\Seen" not in dovecot.flags(uid), "the secretariat's unread mark must stay"
+
+
+def test_uidvalidity_change_does_not_reprocess(dovecot, smtp_server, tmp_path):
+    _, raw = complete_submission(2, client="outlook")
+    dovecot.append(raw)
+    config = write_config(tmp_path / "service", imap_url=dovecot.url(), transport="smtp",
+                          smtp_url=smtp_server.url, smtp_user=DEFAULT_USER)
+    assert run_intake(config, "poll", "--once").returncode == 0
+    smtp_server.wait_for(1)
+
+    dovecot.reset_uidvalidity()
+    _, second_raw = complete_submission(5, client="qq_web")
+    dovecot.append(second_raw)
+    result = run_intake(config, "poll", "--once")
+    assert result.returncode == 0, result.stderr
+    assert "UIDVALIDITY changed" in result.stderr
+
+    replies = smtp_server.wait_for(2)
+    time.sleep(0.5)
+    assert len(smtp_server.messages) == 2, "the known message is recognised, only the new one is answered"
+    assert "QC2023-002" in replies[1].message["Subject"]
+
+
+def test_wrong_password_is_one_line(dovecot, tmp_path):
+    config = write_config(tmp_path / "service", imap_url=dovecot.url())
+    env = {**os.environ, "TEST_IMAP_PASSWORD": "not-the-code"}
+    result = subprocess.run([sys.executable, "-m", "intake.cli", "--config", str(config), "poll", "--once"],
+                            capture_output=True, text=True, timeout=60, env=env)
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "login refused" in lines[0] and "not-the-code" not in result.stderr
