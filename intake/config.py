@@ -77,6 +77,7 @@ class SmtpSettings:
     directory: Path
     timeout: float
     daily_cap_per_sender: int
+    ca_file: Path | None
 
 
 @dataclass(frozen=True)
@@ -228,6 +229,7 @@ def load_settings(path: Path) -> Settings:
         directory=sm.path_("directory", "replies"),
         timeout=sm.get("timeout", float, 60.0),
         daily_cap_per_sender=sm.get("daily_cap_per_sender", int, 20),
+        ca_file=sm.path_("ca_file", None),
     )
 
     dg = _table(doc, "digest", path)

@@ -48,6 +48,8 @@ def _connect(settings: SmtpSettings, password: str) -> smtplib.SMTP:
     url = urlsplit(settings.url)
     host, timeout = url.hostname or "localhost", settings.timeout
     context = ssl.create_default_context()
+    if settings.ca_file:
+        context.load_verify_locations(cafile=str(settings.ca_file))
     if url.scheme == "smtps":
         client = smtplib.SMTP_SSL(host, url.port or 465, timeout=timeout, context=context)
     else:

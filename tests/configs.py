@@ -30,6 +30,7 @@ url = "{smtp_url}"
 username = "{smtp_user}"
 password_env = "TEST_SMTP_PASSWORD"
 from = "山西省通信行业协会秘书处 <qc@sxcia.example>"
+ca_file = "{smtp_ca_file}"
 directory = "{replies}"
 timeout = 10
 
@@ -41,13 +42,13 @@ to = ["secretariat@sxcia.example"]
 def write_config(folder: Path, *, store_url: str | None = None, imap_url: str = "imap://127.0.0.1:1",
                  imap_user: str = "intake@example.test", ca_file: str = "", transport: str = "directory",
                  smtp_url: str = "smtp://127.0.0.1:1", smtp_user: str = "",
-                 deadline: str = "2099-03-03T00:00:00+08:00") -> Path:
+                 deadline: str = "2099-03-03T00:00:00+08:00", smtp_ca_file: str = "") -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     text = BASE.format(store_url=store_url or f"sqlite:///{folder / 'intake.db'}", archive=folder / "archive",
                        imap_url=imap_url, imap_user=imap_user, ca_file=ca_file, transport=transport,
-                       smtp_url=smtp_url, smtp_user=smtp_user, replies=folder / "replies", deadline=deadline)
-    if not ca_file:
-        text = text.replace('ca_file = ""\n', "")
+                       smtp_url=smtp_url, smtp_user=smtp_user, replies=folder / "replies", deadline=deadline,
+                       smtp_ca_file=smtp_ca_file)
+    text = text.replace('ca_file = ""\n', "")
     path = folder / "config.toml"
     path.write_text(text, encoding="utf-8")
     return path

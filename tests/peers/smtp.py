@@ -7,10 +7,12 @@ way it would against smtp.163.com.
 from __future__ import annotations
 
 import socket
+import ssl
 import threading
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
+from pathlib import Path
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
@@ -33,20 +35,28 @@ class SmtpCapture:
 
     host = "127.0.0.1"
 
-    def __init__(self, username: str | None = None, password: str | None = None):
-        self.username, self.password = username, password
+    def __init__(self, username: str | None = None, password: str | None = None, *,
+                 tls: str | None = None, cert: Path | None = None, key: Path | None = None):
+        """`tls` is None (plain), "starttls" (required) or "implicit" (smtps, like smtp.163.com:465)."""
+        self.username, self.password, self.tls = username, password, tls
         self.port = _free_port()
         self.messages: list[CapturedMessage] = []
         self._arrived = threading.Condition()
-        auth = {"authenticator": self._authenticate, "auth_required": True,
-                "auth_require_tls": False} if username is not None else {}
-        self._controller = Controller(self, hostname=self.host, port=self.port, **auth)
+        options: dict = {"authenticator": self._authenticate, "auth_required": True,
+                         "auth_require_tls": False} if username is not None else {}
+        if tls:
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            context.load_cert_chain(str(cert), str(key))
+            options.update({"ssl_context": context} if tls == "implicit"
+                           else {"tls_context": context, "require_starttls": True})
+        self._controller = Controller(self, hostname=self.host, port=self.port, **options)
         self._controller.start()
 
     @property
     def url(self) -> str:
-        """The [smtp] url for this server (plain SMTP on loopback)."""
-        return f"smtp://{self.host}:{self.port}"
+        """The [smtp] url for this server."""
+        scheme = {"implicit": "smtps", "starttls": "smtp+starttls"}.get(self.tls or "", "smtp")
+        return f"{scheme}://{self.host}:{self.port}"
 
     def wait_for(self, count: int, timeout: float = 5.0) -> list[CapturedMessage]:
         """Block until at least `count` messages arrived; AssertionError if not."""
