@@ -18,7 +18,7 @@ from intake.archive import Archive
 from intake.assemble import pair_documents
 from intake.classify import classify_content, classify_envelope, has_link_attachments
 from intake.config import Settings
-from intake.extract import extract_all
+from intake.extract import Extraction, extract_all
 from intake.history import Lookups, document_key, look_up
 from intake.model import (
     Classification, Document, IncomingMail, ReplyType, Submission, Verdict,
@@ -82,25 +82,27 @@ class Pipeline:
                                  cites_registration=bool(lookups.cited))
         if kind not in (None, Classification.CORRECTION):
             return Decision(classification=kind)
-        documents = extract_all(mail.attachments)
+        extraction = extract_all(mail.attachments)
+        documents, files = extraction.documents, extraction.files
         if kind is None:
             kind = classify_content(mail, documents)
         if kind is Classification.OBSERVER:
-            return Decision(classification=kind, documents=documents,
+            return Decision(classification=kind, documents=documents, files=files,
                             reply_type=ReplyType.OBSERVER_ACKNOWLEDGEMENT)
         if kind is not Classification.SUBMISSION and kind is not Classification.CORRECTION:
-            return Decision(classification=kind, documents=documents)
-        return self._check(mail, kind, documents, lookups)
+            return Decision(classification=kind, documents=documents, files=files)
+        return self._check(mail, kind, extraction, lookups)
 
-    def _check(self, mail: IncomingMail, kind: Classification, documents: tuple[Document, ...],
+    def _check(self, mail: IncomingMail, kind: Classification, extraction: Extraction,
                lookups: Lookups) -> Decision:
+        documents = extraction.documents
         combined = merge_with_earlier(documents, lookups.earlier_documents)
         submission = Submission(mail=mail, documents=combined, pairings=pair_documents(combined),
                                 link_only=has_link_attachments(mail))
         findings = validate(submission, RuleContext(self.settings.competition, mail.received_at))
         verdict = decide(findings)
         reply = ReplyType.DEFICIENCY_NOTICE if verdict is Verdict.DEFICIENT else ReplyType.ACKNOWLEDGEMENT
-        return Decision(classification=kind, documents=documents, submission=submission,
+        return Decision(classification=kind, documents=documents, files=extraction.files, submission=submission,
                         findings=tuple(findings), verdict=verdict, reply_type=reply,
                         corrects=lookups.cited)
 

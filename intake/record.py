@@ -7,14 +7,14 @@ nor repeats anything.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from intake.archive import Archive
 from intake.assemble import squash
 from intake.config import Settings
 from intake.model import (
-    Classification, Document, Finding, IncomingMail, Pairing, ReplyType, Severity, Submission, Verdict,
+    Attachment, Classification, Document, Finding, IncomingMail, Pairing, ReplyType, Severity, Submission, Verdict,
 )
 from notifier.compose import compose_reply
 from notifier.render import RegistrationSummary, render_reply
@@ -28,6 +28,8 @@ class Decision:
 
     classification: Classification
     documents: tuple[Document, ...] = ()
+    # The files the documents were read from, by sha256, archives unpacked.
+    files: dict[str, Attachment] = field(default_factory=dict)
     submission: Submission | None = None
     findings: tuple[Finding, ...] = ()
     verdict: Verdict | None = None
@@ -103,7 +105,8 @@ class _Recorder:
 
     def documents(self, documents, owners: dict[str, int | None], fallback: int | None) -> None:
         for doc, attachment in documents:
-            path = self.archive.store_attachment(self.message.raw_sha256, doc.filename, attachment.payload)
+            path = (self.archive.store_attachment(self.message.raw_sha256, doc.filename, attachment.payload)
+                    if attachment else "")
             self.s.add(StoredDocument(
                 message_id=self.message.id, registration_id=owners.get(doc.filename, fallback),
                 filename=doc.filename, sha256=doc.sha256, kind=doc.kind.value,
@@ -140,7 +143,6 @@ def _jsonable(fields: dict) -> dict:
 def record_decision(store: Store, archive: Archive, settings: Settings, message: Message,
                     mail: IncomingMail, decision: Decision) -> dict:
     """Store the decision and queue the reply; return the `ingest --json` line."""
-    attachments = {a.sha256: a for a in mail.attachments}
     with store.session() as s:
         row = store.lock_message(s, message.id)
         if row.status == MessageStatus.PROCESSED:
@@ -149,8 +151,7 @@ def record_decision(store: Store, archive: Archive, settings: Settings, message:
         assigned = rec.registrations(decision)
         owners = {doc.filename: reg.id for reg, pairing, _ in assigned for doc in pairing.documents}
         fallback = assigned[0][0].id if len(assigned) == 1 else None
-        rec.documents([(d, attachments[d.sha256]) for d in decision.documents if d.sha256 in attachments],
-                      owners, fallback)
+        rec.documents([(d, decision.files.get(d.sha256)) for d in decision.documents], owners, fallback)
         rec.findings(assigned, decision)
         registrations = [reg for reg, _, _ in assigned]
         reply = rec.reply(decision, registrations, [d.filename for d in decision.documents])

@@ -114,3 +114,20 @@ def test_unparseable_message_is_recorded_not_lost(pipeline):
     assert outcome["classification"] == "unreadable"
     assert outcome["reply"] is None
     assert not pipeline.store.pending_messages()
+
+
+def test_zipped_forms_from_chinese_windows_are_read_and_archived(pipeline):
+    from intake.fixtures.forms import entry_form_docx, qc_report_docx
+    from intake.fixtures.samples import sample_entry
+    from intake.fixtures.seals import seal_png
+
+    data = sample_entry(41)
+    bundle = mails.zip_of([(f"附件2 报名表（{data.group}）.docx", entry_form_docx(data, seal=seal_png(data.enterprise))),
+                           (f"{data.topic}成果报告.docx", qc_report_docx(data))], gbk_names=True)
+    outcome = feed(pipeline, mails.submission_mail(data, [("报名材料.zip", bundle)]))
+
+    assert outcome["verdict"] == "accepted", outcome["deficiencies"]
+    names = {d["filename"] for d in outcome["documents"]}
+    assert f"附件2 报名表（{data.group}）.docx" in names
+    archived = {p.name for p in (pipeline.settings.store.archive_dir / "files").rglob("*.docx")}
+    assert f"附件2 报名表（{data.group}）.docx" in archived

@@ -2,12 +2,11 @@
 from __future__ import annotations
 
 from intake.assemble import WORD_FORMATS
+from intake.extractors.forms import spec_for
 from intake.model import DocumentKind, Finding, Submission
 from intake.validators.context import RuleContext, deficiency
 
-# 附件2's required fields (SPEC §3); 传真 is optional.
-ENTRY_FORM_REQUIRED = ("QC小组名称", "人数", "课题名称", "课题类型", "企业名称", "邮编", "通讯地址",
-                       "联系人", "企业内主管部门", "电话", "小组活动指导者", "QC小组简介", "主要活动过程与效果")
+ENTRY_FORM_REQUIRED = tuple(f.name for f in spec_for(DocumentKind.ENTRY_FORM).fields if f.required)
 
 
 def check_entry_forms(sub: Submission, ctx: RuleContext) -> list[Finding]:

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from intake.model import Finding, Submission
-from intake.validators.context import RuleContext, deficiency
+from intake.extractors import INTERNAL_FAILURE
+from intake.validators.context import RuleContext, deficiency, review
 
 
 def check_has_documents(sub: Submission, ctx: RuleContext) -> list[Finding]:
@@ -18,6 +19,11 @@ def check_has_documents(sub: Submission, ctx: RuleContext) -> list[Finding]:
 
 
 def check_readable(sub: Submission, ctx: RuleContext) -> list[Finding]:
-    """UNREADABLE_DOCUMENT for each corrupt, encrypted or unsupported file."""
-    return [deficiency("UNREADABLE_DOCUMENT", doc.error, document=doc.filename)
+    """UNREADABLE_DOCUMENT for each corrupt, encrypted or unsupported file.
+
+    When reading failed on our side (a reader bug), the sender is not to
+    blame: a person looks at the file instead.
+    """
+    return [review("MANUAL_REVIEW", doc.error, document=doc.filename) if doc.error == INTERNAL_FAILURE
+            else deficiency("UNREADABLE_DOCUMENT", doc.error, document=doc.filename)
             for doc in sub.documents if doc.error]

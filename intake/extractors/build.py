@@ -1,0 +1,82 @@
+"""Turn read `Content` into a `Document`: kind, typed fields, lists, seal."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any
+
+from intake.extractors.forms import FormSpec, RowGroup
+from intake.extractors.layout import Content
+from intake.extractors.recognise import Reading, kind_from_name, recognise
+from intake.extractors.stamp import detect_stamp, stamp_of_pictures
+from intake.model import Attachment, Document, DocumentKind
+
+_NUMBER = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*(?:[%‰]|[^\d\s.]{1,4})?\s*$")
+
+
+def document_from(attachment: Attachment, content: Content) -> Document:
+    """The document a reader's content is: a recognised form, report, scan or other."""
+    reading = recognise(content, attachment.filename)
+    text = content.text()
+    if reading.kind is DocumentKind.OTHER and not text.strip() and content.pictures:
+        reading = _picture_only(attachment.filename)
+    stamp, evidence = None, None
+    if reading.kind is DocumentKind.SCAN or (reading.spec and reading.spec.needs_seal):
+        stamp, evidence = stamp_of_pictures(content.pictures)
+    return Document(
+        filename=attachment.filename, sha256=attachment.sha256, kind=reading.kind,
+        stamp=stamp, fields=_typed_fields(reading), rows=_typed_rows(reading),
+        text=text, stamp_evidence=evidence, source_format=content.source_format)
+
+
+def image_document(attachment: Attachment, source_format: str) -> Document:
+    """A photo or scan: the form its file name names (else `scan`), seal from pixels."""
+    reading = _picture_only(attachment.filename)
+    stamp, evidence = detect_stamp(attachment.payload)
+    return Document(filename=attachment.filename, sha256=attachment.sha256, kind=reading.kind,
+                    stamp=stamp, stamp_evidence=f"{attachment.filename}: {evidence}",
+                    source_format=source_format)
+
+
+def failed(attachment: Attachment, source_format: str, reason: str,
+           kind: DocumentKind | None = None) -> Document:
+    """A document that could not be read; the kind is a guess from the file name."""
+    if kind is None:
+        spec = kind_from_name(attachment.filename)
+        kind = spec.kind if spec else DocumentKind.OTHER
+    return Document(filename=attachment.filename, sha256=attachment.sha256, kind=kind,
+                    error=reason, source_format=source_format)
+
+
+def to_number(text: str) -> int | float | str:
+    """'6', '６人', '98.5%' → 6, 6, 98.5; anything else stays text for the validators."""
+    match = _NUMBER.match(unicodedata.normalize("NFKC", text).replace(",", ""))
+    if not match:
+        return text
+    value = match.group(1)
+    return float(value) if "." in value else int(value)
+
+
+def _picture_only(filename: str) -> Reading:
+    spec = kind_from_name(filename)
+    return Reading(spec.kind, spec) if spec else Reading(DocumentKind.SCAN)
+
+
+def _typed_fields(reading: Reading) -> dict[str, Any]:
+    if reading.spec is None:
+        return dict(reading.fields)
+    return _typed(reading.fields, reading.spec.fields)
+
+
+def _typed_rows(reading: Reading) -> dict[str, list[dict[str, Any]]]:
+    spec: FormSpec | None = reading.spec
+    if spec is None:
+        return {}
+    groups: dict[str, RowGroup] = {g.name: g for g in spec.rows}
+    return {name: [_typed(r, groups[name].columns) for r in records]
+            for name, records in reading.rows.items()}
+
+
+def _typed(values: dict[str, str], fields) -> dict[str, Any]:
+    numeric = {f.name for f in fields if f.numeric}
+    return {k: to_number(v) if k in numeric and v else v for k, v in values.items()}

@@ -1,0 +1,65 @@
+"""What every reader produces: paragraphs, tables and pictures in reading order.
+
+Readers of .docx, .xlsx, .xls and .pdf all reduce a file to this shape so
+that field reading and recognition are written once.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One table cell, merged cells counted once; `col` is its grid column."""
+
+    text: str
+    col: int
+    span: int = 1
+
+    def covers(self, col: int) -> bool:
+        return self.col <= col < self.col + self.span
+
+
+Row = tuple[Cell, ...]
+
+
+@dataclass(frozen=True)
+class Table:
+    rows: tuple[Row, ...]
+
+
+@dataclass(frozen=True)
+class Picture:
+    """An embedded image: `name` is its part, `where` how it sits in the page."""
+
+    name: str
+    data: bytes = field(repr=False)
+    where: str = ""
+
+
+# A block is a paragraph (str) or a table, in reading order.
+Block = str | Table
+
+
+@dataclass(frozen=True)
+class Content:
+    blocks: tuple[Block, ...]
+    pictures: tuple[Picture, ...] = ()
+    source_format: str = ""
+    # Pages that are images only (scanned PDF pages).
+    scanned_pages: int = 0
+
+    def text(self) -> str:
+        """Plain text: paragraphs as lines, table rows as tab-separated lines."""
+        lines: list[str] = []
+        for block in self.blocks:
+            if isinstance(block, Table):
+                lines.extend("\t".join(c.text for c in row) for row in block.rows)
+            else:
+                lines.append(block)
+        return "\n".join(lines)
+
+
+def grid_row(texts: list[str | None]) -> Row:
+    """A row from a plain grid; None marks a merged or never-written cell."""
+    return tuple(Cell(t.strip(), i) for i, t in enumerate(texts) if t is not None)

@@ -1,0 +1,67 @@
+"""Read a PDF with pdfplumber: text, tables, and rendered pages for the seal.
+
+Pages are rendered (not their image streams decoded) so a seal placed as
+an image, drawn as vectors or scanned with the page is found the same way.
+"""
+from __future__ import annotations
+
+import io
+
+import pdfplumber
+
+from intake.extractors.layout import Content, Picture, Table, grid_row
+
+MAX_PAGES = 30         # text of longer PDFs (reports) is read this far
+SEAL_PAGES = 3         # forms carry their seal on the first pages
+RENDER_DPI = 72
+
+
+def read_pdf(data: bytes, render: bool = True) -> Content:
+    """Text lines and tables of each page; the first pages rendered as pictures."""
+    blocks: list = []
+    pictures: list[Picture] = []
+    scanned = 0
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        for number, page in enumerate(pdf.pages[:MAX_PAGES], start=1):
+            text = page.extract_text() or ""
+            if not text.strip() and page.images:
+                scanned += 1
+            blocks += _page_blocks(page, text)
+            if render and number <= SEAL_PAGES:
+                pictures.append(Picture(f"page {number}", _render(page), "rendered page"))
+    return Content(tuple(blocks), tuple(pictures), "pdf", scanned_pages=scanned)
+
+
+def _page_blocks(page, text: str) -> list:
+    """Tables and the lines outside them, top to bottom."""
+    if not text.strip():
+        return []
+    tables = page.find_tables()
+    items = []
+    for table in tables:
+        rows = tuple(r for r in (grid_row([_unwrap(c) for c in cells])
+                                 for cells in table.extract()) if r)
+        if rows:
+            items.append((table.bbox[1], Table(rows)))
+    for line in page.extract_text_lines():
+        if not any(_inside(line, t.bbox) for t in tables):
+            items.append((line["top"], line["text"]))
+    items.sort(key=lambda item: item[0])
+    return [block for _, block in items]
+
+
+def _unwrap(cell: str | None) -> str | None:
+    """A PDF cell's line breaks are the column's width, not the writer's."""
+    return cell.replace("\n", "") if cell else cell
+
+
+def _inside(line: dict, bbox) -> bool:
+    x0, top, x1, bottom = bbox
+    mid_x, mid_y = (line["x0"] + line["x1"]) / 2, (line["top"] + line["bottom"]) / 2
+    return x0 <= mid_x <= x1 and top <= mid_y <= bottom
+
+
+def _render(page) -> bytes:
+    buf = io.BytesIO()
+    page.to_image(resolution=RENDER_DPI).original.save(buf, "PNG")
+    return buf.getvalue()
