@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import re
 
+from intake.links import find_link_attachments
 from intake.model import Classification, Document, DocumentKind, IncomingMail
 
 _AUTO_SUBJECT = re.compile(r"^\s*(自动回复|自动答复|auto(matic)?[ -]?repl|out of (the )?office|休假|假期自动)", re.I)
 _BOUNCE_SUBJECT = re.compile(r"(undeliver|delivery status|delivery fail|returned mail|退信|投递失败|系统退信)", re.I)
 _DAEMONS = ("mailer-daemon@", "postmaster@", "mail-daemon@")
-_LINK_ATTACHMENT = re.compile(r"超大附件|附件下载|mail\.163\.com/large|dashi\.163\.com|fs\.163\.com")
 _SUBMISSION_WORDS = re.compile(r"报名|参赛|申报|成果|报名表|QC|推荐")
 _OBSERVER_WORDS = re.compile(r"观摩")
 _FORM_KINDS = frozenset(DocumentKind) - {DocumentKind.OTHER, DocumentKind.PRESENTATION}
@@ -59,11 +59,6 @@ def classify_envelope(mail: IncomingMail, *, own_addresses: frozenset[str],
     return None
 
 
-def has_link_attachments(mail: IncomingMail) -> bool:
-    """163's 超大附件: the files are download links in the body, not attachments."""
-    return bool(_LINK_ATTACHMENT.search(mail.body_text))
-
-
 def classify_content(mail: IncomingMail, documents: tuple[Document, ...]) -> Classification:
     """Submission, observer or inquiry, from the documents and the words used."""
     text = f"{mail.subject}\n{mail.body_text}"
@@ -71,7 +66,7 @@ def classify_content(mail: IncomingMail, documents: tuple[Document, ...]) -> Cla
         return Classification.SUBMISSION
     if _OBSERVER_WORDS.search(text):
         return Classification.OBSERVER
-    if has_link_attachments(mail):
+    if find_link_attachments(mail.body_text):
         return Classification.SUBMISSION
     if _SUBMISSION_WORDS.search(text) and (documents or "附件" in text):
         return Classification.SUBMISSION

@@ -173,4 +173,5 @@ class Submission:
     mail: IncomingMail
     documents: tuple[Document, ...]
     pairings: tuple[Pairing, ...]
-    link_only: bool = False
+    # File names the body offers as download links (163 "超大附件") instead of attachments.
+    link_files: tuple[str, ...] = ()

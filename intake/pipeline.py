@@ -16,10 +16,11 @@ from datetime import datetime
 
 from intake.archive import Archive
 from intake.assemble import pair_documents
-from intake.classify import classify_content, classify_envelope, has_link_attachments
+from intake.classify import classify_content, classify_envelope
 from intake.config import Settings
 from intake.extract import Extraction, extract_all
 from intake.history import Lookups, document_key, look_up
+from intake.links import find_link_attachments
 from intake.model import (
     Classification, Document, IncomingMail, ReplyType, Submission, Verdict,
 )
@@ -98,7 +99,7 @@ class Pipeline:
         documents = extraction.documents
         combined = merge_with_earlier(documents, lookups.earlier_documents)
         submission = Submission(mail=mail, documents=combined, pairings=pair_documents(combined),
-                                link_only=has_link_attachments(mail))
+                                link_files=tuple(link.filename for link in find_link_attachments(mail.body_text)))
         findings = validate(submission, RuleContext(self.settings.competition, mail.received_at))
         verdict = decide(findings)
         reply = ReplyType.DEFICIENCY_NOTICE if verdict is Verdict.DEFICIENT else ReplyType.ACKNOWLEDGEMENT

@@ -10,9 +10,10 @@ def check_has_documents(sub: Submission, ctx: RuleContext) -> list[Finding]:
     """NO_DOCUMENTS, or LINK_ONLY_ATTACHMENT when the files are 163 download links."""
     if any(doc.error is None for doc in sub.documents):
         return []
-    if sub.link_only:
+    if sub.link_files:
+        names = "、".join(f"《{name}》" for name in sub.link_files)
         return [deficiency("LINK_ONLY_ATTACHMENT",
-                           "材料以网易邮箱“超大附件”下载链接形式发送，未作为附件随邮件送达。")]
+                           f"{names}以“超大附件”下载链接形式发送，未作为附件随邮件送达，系统无法自动接收。")]
     if not sub.documents:
         return [deficiency("NO_DOCUMENTS", "邮件中没有附件。")]
     return [deficiency("NO_DOCUMENTS", "邮件中的附件均无法读取。")]
