@@ -50,7 +50,7 @@ class Pipeline:
     def process_pending(self) -> list[dict]:
         """Process every archived message not yet processed; one failure never stops the rest."""
         outcomes, failed = [], set()
-        while batch := [m for m in self.store.pending_messages() if m.id not in failed]:
+        while batch := self.store.pending_messages(exclude=failed):
             for message in batch:
                 try:
                     outcomes.append(self.process(message))

@@ -97,12 +97,13 @@ class Store:
         with self.session() as s:
             return s.exec(select(Message).where(Message.raw_sha256 == raw_sha256)).first()
 
-    def pending_messages(self, limit: int = 100) -> list[Message]:
-        """Messages archived but not yet processed, oldest first."""
+    def pending_messages(self, limit: int = 100, exclude: set[int] = frozenset()) -> list[Message]:
+        """Messages archived but not yet processed, oldest first (minus those given)."""
+        query = select(Message).where(Message.status == MessageStatus.PENDING)
+        if exclude:
+            query = query.where(Message.id.not_in(exclude))
         with self.session() as s:
-            return list(s.exec(select(Message)
-                               .where(Message.status == MessageStatus.PENDING)
-                               .order_by(Message.received_at, Message.id).limit(limit)))
+            return list(s.exec(query.order_by(Message.received_at, Message.id).limit(limit)))
 
     def lock_message(self, s: Session, message_id: int) -> Message:
         """The message row, locked against other workers until the transaction ends."""
