@@ -71,7 +71,7 @@ def sample_mails() -> list[bytes]:
     _, late = mails.complete_submission(41, mail_options={"date": datetime(2023, 3, 3, 10, 30, tzinfo=CST)})
     result.append(late)
     result.append(mails.inquiry_mail("wang.li@sx.chinamobile.example", "请问现场发表每个小组的时间是多少分钟？"))
-    result.append(mails.auto_reply_mail(unstamped.sender))
+    result.append(mails.auto_reply_mail(unstamped.sender, original_subject="补正通知：总编号QC2023-005 报名材料需补正"))
     result.append(mails.observer_mail("liu.yang@sxtower.example", "中国铁塔股份有限公司晋中市分公司",
                                       ["刘洋", "陈静"]))
     return result
@@ -100,13 +100,11 @@ def run_demo(folder: Path) -> int:
     (folder / "config.toml").write_text(CONFIG, encoding="utf-8")
     settings = load_settings(folder / "config.toml")
     box = mailbox.Maildir(folder / "sample-mailbox", create=True)
-    for raw in sample_mails():
-        box.add(raw)
+    keys = [box.add(raw) for raw in sample_mails()]  # processed in arrival order
 
     pipeline = Pipeline(settings, Store(settings.store.url), Archive(settings.store.archive_dir))
     outcomes = []
-    for key in sorted(box.keys(), key=lambda k: file_received_time(box.get_bytes(k))):
-        raw = box.get_bytes(key)
+    for raw in (box.get_bytes(key) for key in keys):
         message, _ = pipeline.accept(raw, account="demo", folder="sample-mailbox",
                                      received_at=file_received_time(raw))
         outcomes.append(pipeline.process(message))
@@ -115,14 +113,21 @@ def run_demo(folder: Path) -> int:
     return 0
 
 
+CLASS_NAMES = {"submission": "报名", "correction": "补正", "observer": "观摩报名", "inquiry": "咨询",
+               "auto_reply": "自动回复", "bounce": "退信", "duplicate": "重复", "own_mail": "本方邮件",
+               "unreadable": "无法解析"}
+VERDICT_NAMES = {"accepted": "受理", "deficient": "需补正", None: "-"}
+
+
 def _print_summary(folder: Path, settings, outcomes: list[dict], sent: int) -> None:
-    counts = Counter(o["classification"] for o in outcomes)
+    counts = Counter(CLASS_NAMES[o["classification"]] for o in outcomes)
     print(f"样例邮箱：{folder / 'sample-mailbox'}（{len(outcomes)} 封邮件）")
-    print("分类：" + "，".join(f"{name} {count}" for name, count in counts.items()))
+    print("分类：" + "，".join(f"{name} {count} 封" for name, count in counts.items()))
     for o in outcomes:
         numbers = "、".join(s["number"] for s in o["submissions"]) or "-"
         codes = "、".join(f["code"] for f in o["deficiencies"]) or "-"
-        print(f"  {o['classification']:<11} {o['verdict'] or '-':<9} {numbers:<22} 问题：{codes}  {o['subject'][:40]}")
+        print(f"  {CLASS_NAMES[o['classification']]}\t{VERDICT_NAMES[o['verdict']]}\t{numbers}\t"
+              f"问题：{codes}\t{o['subject'][:36]}")
     print(f"回复邮件（{sent} 封 .eml）：{settings.smtp.directory}")
     print(f"数据库：{settings.store.url.removeprefix('sqlite:///')}")
     print(f"原始邮件与附件存档：{settings.store.archive_dir}")
