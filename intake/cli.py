@@ -65,6 +65,67 @@ def cmd_ingest(args, settings: Settings) -> int:
     return 1 if failures else 0
 
 
+def _write_atomically(path: Path, data: bytes) -> None:
+    """Never leave half a file where the secretariat will open it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(data)
+    tmp.replace(path)
+
+
+def cmd_digest(args, settings: Settings) -> int:
+    from datetime import datetime, time
+
+    from notifier.digest import DigestNotSent, build_digest, render_digest_html, send_digest
+    from store import Store
+
+    tz = settings.competition.timezone
+    now = datetime.combine(args.date, time(23, 59, 59), tzinfo=tz) if args.date else datetime.now(tz)
+    store = Store(settings.store.url)
+    try:
+        digest = build_digest(store, settings, now)
+    finally:
+        store.close()
+    done = []
+    if args.out or not args.send:
+        out = Path(args.out or f"digest-{digest.today.isoformat()}.html")
+        _write_atomically(out, render_digest_html(digest).encode("utf-8"))
+        done.append(f"日报已写入：{out.resolve()}")
+    if args.send:
+        try:
+            eml = send_digest(digest, settings)
+        except DigestNotSent as err:
+            print(f"intake: {err}", file=sys.stderr)
+            return 1
+        done.append(f"日报邮件已写入：{eml.resolve()}" if eml else f"日报已发送至：{'、'.join(settings.digest.to)}")
+    print("；".join(done))
+    return 0
+
+
+def cmd_export(args, settings: Settings) -> int:
+    from notifier.registry import registry_workbook
+    from store import Store
+
+    store = Store(settings.store.url)
+    try:
+        data = registry_workbook(store, settings)
+    finally:
+        store.close()
+    out = Path(args.file)
+    _write_atomically(out, data)
+    print(f"报名登记表已写入：{out.resolve()}")
+    return 0
+
+
+def _day(value: str):
+    from datetime import date
+
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date such as 2023-02-27: {value!r}") from None
+
+
 def cmd_demo(args, settings: Settings | None) -> int:
     from intake.demo import run_demo
 
@@ -85,6 +146,16 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("--json", action="store_true", help="print one JSON object per message")
     ingest.add_argument("paths", nargs="+")
     ingest.set_defaults(func=cmd_ingest)
+    digest = sub.add_parser("digest", help="build the secretariat's daily digest now")
+    digest.add_argument("--send", action="store_true", help="mail it to the [digest] to addresses")
+    digest.add_argument("--out", metavar="FILE", help="write the HTML to FILE (default without --send: "
+                                                      "digest-DATE.html here)")
+    digest.add_argument("--date", type=_day, metavar="YYYY-MM-DD",
+                        help="the digest as of the end of that day (default: now)")
+    digest.set_defaults(func=cmd_digest)
+    export = sub.add_parser("export", help="write the registry (and 附件8 推荐汇总表) as an Excel file")
+    export.add_argument("file", metavar="FILE.xlsx")
+    export.set_defaults(func=cmd_export)
     demo = sub.add_parser("demo", help="a local sample mailbox run end to end")
     demo.add_argument("--dir", default="intake-demo", help="folder for the demo's files (default: intake-demo)")
     demo.set_defaults(func=cmd_demo, needs_config=False)

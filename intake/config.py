@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import tomllib
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -34,6 +34,19 @@ class CompetitionSettings:
     organiser: str
     contact: str
     next_steps: str
+    # Word limits (字数) of the notice's free texts, counted as Word's 字数统计 counts.
+    word_limit_story: int = 700
+    word_limit_team_materials: int = 5000
+    word_limit_qc_summary: int = 3000
+    word_limit_team_summary: int = 2000
+    # Nominations one unit may make (各会员单位限推荐1个/1名).
+    enterprise_nominations_per_unit: int = 1
+    promoter_nominations_per_unit: int = 1
+    # The period 附件7 must cover (统计期间), both days included.
+    statistics_start: date = date(2022, 3, 1)
+    statistics_end: date = date(2023, 2, 28)
+    # A folder whose reply templates replace the built-in ones (回复模板), file by file.
+    templates_dir: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -52,6 +65,12 @@ class MailboxSettings:
     batch_size: int
     timeout: float
     poll_interval: float
+    # IMAP IDLE where the server offers it (Dovecot does, 163.com does not).
+    idle: bool = True
+    # Seconds one IDLE lasts before it is renewed; a silently dead connection shows within it.
+    idle_timeout: float = 25.0
+    # Longest wait between reconnect attempts after the server went away.
+    reconnect_max: float = 300.0
 
     @property
     def host(self) -> str:
@@ -78,12 +97,30 @@ class SmtpSettings:
     timeout: float
     daily_cap_per_sender: int
     ca_file: Path | None
+    # Replies sent per minute at most (163.com blocks heavy senders).
+    rate_per_minute: int = 10
+    # Backoff after a temporary failure: first wait, longest wait, attempts before giving up.
+    retry_initial: float = 30.0
+    retry_max: float = 3600.0
+    max_attempts: int = 10
+    # Copies in the 已发送 folder: "off", "append" (we file them), "server" (the server files them).
+    sent_copy: str = "off"
+    # The Sent folder's name; empty: found by its \Sent flag, else by a usual name such as 已发送.
+    sent_folder: str = ""
 
 
 @dataclass(frozen=True)
 class DigestSettings:
     to: tuple[str, ...]
     send_at: time
+
+
+@dataclass(frozen=True)
+class RemindersSettings:
+    # Days before the deadline on which still-deficient registrations get a reminder (补正提醒).
+    days_before: tuple[int, ...] = (3,)
+    # Local time of day (competition time zone) from which that day's reminders go out.
+    send_at: time = time(9, 0)
 
 
 @dataclass(frozen=True)
@@ -94,6 +131,7 @@ class Settings:
     mailbox: MailboxSettings
     smtp: SmtpSettings
     digest: DigestSettings
+    reminders: RemindersSettings = RemindersSettings()
 
     def secret(self, env_name: str) -> str:
         """The secret held in the named environment variable ('' if unset)."""
@@ -159,6 +197,19 @@ class _Table:
         return tuple(value)
 
 
+def _day(table: _Table, key: str, default: date) -> date:
+    """A calendar day: a TOML local date (2022-03-01) or the same as a string."""
+    value = table.data.get(key, default)
+    if isinstance(value, datetime) or not isinstance(value, (date, str)):
+        raise table._fail(key, f"must be a date such as 2022-03-01, not {value!r}")
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value)
+        except ValueError:
+            raise table._fail(key, f"is not a date such as 2022-03-01: {value!r}") from None
+    return value
+
+
 def _table(doc: dict[str, Any], name: str, path: Path) -> _Table:
     value = doc.get(name, {})
     if not isinstance(value, dict):
@@ -194,7 +245,18 @@ def load_settings(path: Path) -> Settings:
         organiser=comp.get("organiser", str, "山西省通信行业协会秘书处"),
         contact=comp.get("contact", str, ""),
         next_steps=comp.get("next_steps", str, ""),
+        word_limit_story=comp.get("word_limit_story", int, 700),
+        word_limit_team_materials=comp.get("word_limit_team_materials", int, 5000),
+        word_limit_qc_summary=comp.get("word_limit_qc_summary", int, 3000),
+        word_limit_team_summary=comp.get("word_limit_team_summary", int, 2000),
+        enterprise_nominations_per_unit=comp.get("enterprise_nominations_per_unit", int, 1),
+        promoter_nominations_per_unit=comp.get("promoter_nominations_per_unit", int, 1),
+        statistics_start=_day(comp, "statistics_start", date(2022, 3, 1)),
+        statistics_end=_day(comp, "statistics_end", date(2023, 2, 28)),
+        templates_dir=comp.path_("templates_dir", None),
     )
+    if competition.statistics_end < competition.statistics_start:
+        raise ConfigError(f"{path}: [competition] statistics_end is before statistics_start")
 
     st = _table(doc, "store", path)
     store = StoreSettings(
@@ -217,6 +279,9 @@ def load_settings(path: Path) -> Settings:
         batch_size=mb.get("batch_size", int, 50),
         timeout=mb.get("timeout", float, 60.0),
         poll_interval=mb.get("poll_interval", float, 60.0),
+        idle=mb.get("idle", bool, True),
+        idle_timeout=_positive(mb, "idle_timeout", 25.0),
+        reconnect_max=_positive(mb, "reconnect_max", 300.0),
     )
 
     sm = _table(doc, "smtp", path)
@@ -230,7 +295,15 @@ def load_settings(path: Path) -> Settings:
         timeout=sm.get("timeout", float, 60.0),
         daily_cap_per_sender=sm.get("daily_cap_per_sender", int, 20),
         ca_file=sm.path_("ca_file", None),
+        rate_per_minute=sm.get("rate_per_minute", int, 10),
+        retry_initial=_positive(sm, "retry_initial", 30.0),
+        retry_max=_positive(sm, "retry_max", 3600.0),
+        max_attempts=sm.get("max_attempts", int, 10),
+        sent_copy=sm.choice("sent_copy", ("off", "append", "server"), "off"),
+        sent_folder=sm.get("sent_folder", str, ""),
     )
+    if smtp.rate_per_minute < 1 or smtp.max_attempts < 1:
+        raise ConfigError(f"{path}: [smtp] rate_per_minute and max_attempts must be at least 1")
 
     dg = _table(doc, "digest", path)
     send_at = dg.get("send_at", str, "18:00")
@@ -241,7 +314,29 @@ def load_settings(path: Path) -> Settings:
     digest = DigestSettings(to=dg.strings("to", []), send_at=send_time)
 
     return Settings(path=path, competition=competition, store=store,
-                    mailbox=mailbox, smtp=smtp, digest=digest)
+                    mailbox=mailbox, smtp=smtp, digest=digest, reminders=_reminders(doc, path))
+
+
+def _positive(table: _Table, key: str, default: float) -> float:
+    value = table.get(key, float, default)
+    if value <= 0:
+        raise table._fail(key, f"must be a positive number of seconds, not {value!r}")
+    return value
+
+
+def _reminders(doc: dict[str, Any], path: Path) -> RemindersSettings:
+    """[reminders]: days_before is one number or a list of them; [] turns reminders off."""
+    rm = _table(doc, "reminders", path)
+    days = rm.data.get("days_before", [3])
+    days = [days] if isinstance(days, int) and not isinstance(days, bool) else days
+    if not isinstance(days, list) or not all(isinstance(d, int) and not isinstance(d, bool) and d >= 0 for d in days):
+        raise rm._fail("days_before", f"must be a whole number of days or a list of them, not {days!r}")
+    send_at = rm.get("send_at", str, "09:00")
+    try:
+        at = time.fromisoformat(send_at)
+    except ValueError:
+        raise rm._fail("send_at", f"must be a time such as 09:00, not {send_at!r}") from None
+    return RemindersSettings(days_before=tuple(sorted(set(days), reverse=True)), send_at=at)
 
 
 def config_path(explicit: str | None) -> Path:

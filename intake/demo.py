@@ -3,7 +3,8 @@
 Builds a Maildir of realistic registration mails (complete ones, deficient
 ones, a correction, an inquiry, an out-of-office reply, an observer), runs
 them through the same pipeline as polled mail on SQLite, writes the
-replies as .eml files, and says where everything is.
+replies as .eml files, writes the secretariat's digest (HTML) and the
+registry (Excel), and says where everything is.
 """
 from __future__ import annotations
 
@@ -20,10 +21,12 @@ from intake.config import load_settings
 from intake.fixtures import mails
 from intake.parse import file_received_time
 from intake.pipeline import Pipeline
-from notifier.send import deliver_outbox
+from intake.poll import deliver
+from notifier.digest import build_digest, render_digest_html
 from store import Store
 
 MARKER = ".intake-demo"
+DIGEST_FILE, REGISTRY_FILE = "digest.html", "报名登记表.xlsx"
 CST = timezone(timedelta(hours=8))
 
 CONFIG = """\
@@ -108,9 +111,19 @@ def run_demo(folder: Path) -> int:
         message, _ = pipeline.accept(raw, account="demo", folder="sample-mailbox",
                                      received_at=file_received_time(raw))
         outcomes.append(pipeline.process(message))
-    delivery = deliver_outbox(pipeline.store, settings.smtp, "", settings.competition.timezone)
+    delivery = deliver(pipeline)
+    _write_digest(folder, settings, pipeline.store)
     _print_summary(folder, settings, outcomes, delivery.sent)
     return 0
+
+
+def _write_digest(folder: Path, settings, store: Store) -> None:
+    """The digest as it would go out at [digest] send_at on the sample's last day."""
+    tz = settings.competition.timezone
+    last = max(m.received_at for m in store.message_ledger()).astimezone(tz)
+    digest = build_digest(store, settings, datetime.combine(last.date(), settings.digest.send_at, tzinfo=tz))
+    (folder / DIGEST_FILE).write_text(render_digest_html(digest), encoding="utf-8")
+    (folder / REGISTRY_FILE).write_bytes(digest.registry_xlsx)
 
 
 CLASS_NAMES = {"submission": "报名", "correction": "补正", "observer": "观摩报名", "inquiry": "咨询",
@@ -129,6 +142,8 @@ def _print_summary(folder: Path, settings, outcomes: list[dict], sent: int) -> N
         print(f"  {CLASS_NAMES[o['classification']]}\t{VERDICT_NAMES[o['verdict']]}\t{numbers}\t"
               f"问题：{codes}\t{o['subject'][:36]}")
     print(f"回复邮件（{sent} 封 .eml）：{settings.smtp.directory}")
+    print(f"秘书处日报（用浏览器打开）：{folder / DIGEST_FILE}")
+    print(f"报名登记表（含附件8推荐汇总表）：{folder / REGISTRY_FILE}")
     print(f"数据库：{settings.store.url.removeprefix('sqlite:///')}")
     print(f"原始邮件与附件存档：{settings.store.archive_dir}")
     print(f"配置文件：{folder / 'config.toml'}（可用 intake --config 该文件 ingest 其他邮件）")

@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime, timezone
 
-from intake.model import Document, DocumentKind, IncomingMail, Stamp
+from intake.model import Document, DocumentKind, IncomingMail, Stamp, Submission
+from intake.validators.context import EarlierNomination, History, RegisteredResult
+from intake.validators.names import group_key, result_key, unit_key
+from intake.validators.nominations import NOMINATIONS, nominee_of, unit_of
 from store import Store
 from store.models import Registration, StoredDocument
 
@@ -31,6 +35,7 @@ def cited_numbers(mail: IncomingMail, code_prefix: str) -> list[str]:
 def as_document(row: StoredDocument) -> Document:
     return Document(filename=row.filename, sha256=row.sha256, kind=DocumentKind(row.kind),
                     stamp=Stamp(row.stamp) if row.stamp else None, fields=dict(row.fields or {}),
+                    rows=dict(row.rows or {}), text=row.text or "",
                     error=row.error, source_format=row.filename.rpartition(".")[2].lower())
 
 
@@ -59,3 +64,55 @@ def look_up(store: Store, mail: IncomingMail, own_id: int, code_prefix: str) -> 
         earlier = latest_per_kind(as_document(row) for reg in cited for row in store.documents_of(s, reg.id))
     return Lookups(duplicate=same_id or (same_files and not cited), cited=tuple(cited),
                    earlier_documents=earlier)
+
+
+# -- what the rules need to know about earlier mails ---------------------------
+
+def rule_history(store: Store, sub: Submission, cited: tuple[Registration, ...], own_id: int) -> History:
+    """The unit's registered results and nominations before this mail, for quota and nomination rules.
+
+    Nominations this mail corrects are left out: they are in the submission
+    itself (merged by the pipeline) and must not count twice. Registrations
+    being corrected stay, marked: a corrected result keeps its place in line.
+    """
+    units = sorted({key for p in sub.pairings if (key := unit_key(p.field("企业名称")))})
+    corrected = {reg.id for reg in cited}
+    corrected_messages = {m for reg in cited for m in (reg.first_message_id, reg.last_message_id)}
+    with store.session() as s:
+        registrations = [reg for reg in store.registrations_of_units(s, units) if reg.first_message_id != own_id]
+        kinds = [kind.value for kind in NOMINATIONS]
+        stored = [(row, received) for row, received in store.documents_of_kinds(s, kinds, own_id)
+                  if row.registration_id not in corrected and row.message_id not in corrected_messages]
+        first = store.received_times(s, sorted({reg.first_message_id for reg in cited}))
+    return History(results=_results(registrations), corrected=frozenset(corrected),
+                   nominations=_nominations(stored, sub),
+                   first_received=min((_aware(t) for t in first.values()), default=None))
+
+
+def _results(registrations: list[Registration]) -> dict[str, tuple[RegisteredResult, ...]]:
+    """Each unit's registrations in the order they were made (by id)."""
+    results: dict[str, list[RegisteredResult]] = {}
+    for reg in registrations:
+        if key := result_key(reg.topic, reg.group_name):
+            results.setdefault(reg.enterprise_key, []).append(RegisteredResult(reg.id, key, group_key(reg.group_name)))
+    return {unit: tuple(items) for unit, items in results.items()}
+
+
+def _nominations(stored: list[tuple[StoredDocument, datetime]], sub: Submission
+                 ) -> dict[tuple[DocumentKind, str], tuple[EarlierNomination, ...]]:
+    """Earlier nominations by (kind, unit), the latest form per nominee (a revised form
+    sent again replaces its predecessor); a file sent again unchanged is not a second one."""
+    here = {doc.sha256 for doc in sub.documents}
+    found: dict[tuple[DocumentKind, str], dict[str, EarlierNomination]] = {}
+    for row, received in stored:  # oldest first
+        doc = Document(filename=row.filename, sha256=row.sha256, kind=DocumentKind(row.kind), fields=row.fields or {})
+        if row.sha256 in here or not doc.fields or not (unit := unit_of(doc)):
+            continue
+        nominee = nominee_of(doc)
+        found.setdefault((doc.kind, unit), {})[unit_key(nominee)] = EarlierNomination(row.filename, nominee,
+                                                                                     _aware(received))
+    return {key: tuple(by_nominee.values()) for key, by_nominee in found.items()}
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)

@@ -4,6 +4,9 @@ Read-only by design. The folder is selected read-only (EXAMINE), bodies are
 fetched with BODY.PEEK[], and nothing is stored, expunged or moved: the
 secretariat's own mail client still sees every message unread, and the
 store's (UIDVALIDITY, UID) ledger, never \\Seen, records what was taken.
+The one write is optional and touches only our own mail: a copy of each
+reply APPENDed to the Sent folder (已发送), so the secretariat sees the
+replies in web mail ([smtp] sent_copy = "append").
 
 163.com shapes the rest (SPEC §7):
 - it refuses SELECT ("Unsafe Login") unless the client first sends the IMAP
@@ -23,13 +26,14 @@ from __future__ import annotations
 import logging
 import ssl
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from importlib import metadata
 
 from imapclient import IMAPClient
+from imapclient.imapclient import SEEN, SENT
 from imapclient.exceptions import IMAPClientAbortError, IMAPClientError, LoginError
 
 from intake.config import MailboxSettings
@@ -38,6 +42,10 @@ log = logging.getLogger(__name__)
 
 _BODY = b"BODY[]"
 _NEW_MAIL = (b"EXISTS", b"RECENT")
+# Where a server without the \Sent flag (RFC 6154) keeps sent mail; imapclient decodes
+# modified UTF-7, so 163.com's "&XfJT0ZAB-" arrives as 已发送.
+_SENT_NAMES = ("已发送", "已发送邮件", "Sent Messages", "Sent Items", "Sent", "INBOX.Sent")
+_ID_HEADER = "BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)]"
 
 
 class MailboxError(Exception):
@@ -203,13 +211,15 @@ class Mailbox:
         for start in range(0, len(uids), size):
             yield from self._fetch_batch(uids[start:start + size])
 
-    def wait_for_new(self, timeout: float) -> bool:
+    def wait_for_new(self, timeout: float, stop: Callable[[], bool] | None = None) -> bool:
         """IDLE up to timeout; True as soon as the server reports new mail.
 
         Without IDLE (163.com) returns False at once and the caller polls.
         Dovecot's IDLE reports only changes made after it started, so a
         check() first catches mail that came since the caller's last check(),
-        and what the server reports on DONE counts too.
+        and what the server reports on DONE counts too. `stop` is asked at
+        least once a second: when it says yes, IDLE ends (DONE) and False
+        comes back, so a service can shut down while idling.
         """
         if not self.has_idle:
             return False
@@ -219,14 +229,20 @@ class Mailbox:
         client = self._require_open()
         with self._guard("IDLE"):
             client.idle()
-            arrived = self._idle_until(client, time.monotonic() + timeout)
+            arrived = self._idle_until(client, time.monotonic() + timeout, stop or (lambda: False))
             _, pending = client.idle_done()
         return arrived or _reports_new_mail(pending)
 
-    def _idle_until(self, client: IMAPClient, deadline: float) -> bool:
-        while (remaining := deadline - time.monotonic()) > 0:
-            if _reports_new_mail(client.idle_check(timeout=remaining)):
+    def _idle_until(self, client: IMAPClient, deadline: float, stop: Callable[[], bool]) -> bool:
+        while (remaining := deadline - time.monotonic()) > 0 and not stop():
+            wait, started = min(remaining, 1.0), time.monotonic()
+            responses = client.idle_check(timeout=wait)
+            if _reports_new_mail(responses):
                 return True
+            # imapclient swallows EOF: woken early with nothing read means the server most
+            # likely hung up. Ending IDLE tells: DONE fails on a dead connection.
+            if not responses and time.monotonic() - started < wait / 2:
+                return False
         return False
 
     def _uids_after(self, last_uid: int) -> list[int]:
@@ -248,6 +264,48 @@ class Mailbox:
             yield FetchedMessage(uid=uid, uidvalidity=uidvalidity,
                                  internaldate=_aware(data[b"INTERNALDATE"]),
                                  size=data[b"RFC822.SIZE"], raw=data[_BODY])
+
+    # -- the Sent folder: our own replies only ---------------------------------
+
+    def sent_folder(self, preferred: str = "") -> str | None:
+        """The folder for copies of sent mail: `preferred` if it exists, else
+        the one flagged \\Sent, else one with a usual name (已发送 on 163.com)."""
+        with self._guard("LIST"):
+            folders = self._require_open().list_folders()
+        names = [name for _, _, name in folders]
+        if preferred:
+            return preferred if preferred in names else None
+        flagged = [name for flags, _, name in folders if SENT in flags]
+        return next(iter(flagged), None) or next((n for n in _SENT_NAMES if n in names), None)
+
+    def append(self, folder: str, raw: bytes, when: datetime) -> None:
+        """File a message we sent, already read (\\Seen)."""
+        with self._guard(f"APPEND to {folder}"):
+            self._require_open().append(folder, raw, flags=(SEEN,), msg_time=when)
+
+    def has_message_id(self, folder: str, message_id: str, since: date) -> bool:
+        """Whether `folder` holds a message with this Message-ID dated since that day.
+
+        The server narrows by date only (SEARCH SINCE); the Message-ID is
+        matched here, as SPEC §7 asks of 163.com. The configured folder is
+        selected again afterwards.
+        """
+        client, wanted = self._require_open(), message_id.strip().encode()
+        with self._guard(f"search of {folder}"):
+            client.select_folder(folder, readonly=True)
+            try:
+                uids = client.search(["SINCE", since])
+                return any(self._ids_in(client, uids[i:i + 200], wanted) for i in range(0, len(uids), 200))
+            finally:
+                self._select()
+
+    @staticmethod
+    def _ids_in(client: IMAPClient, uids: list[int], wanted: bytes) -> bool:
+        for data in client.fetch(uids, [_ID_HEADER]).values():
+            header = next((v for k, v in data.items() if k.startswith(b"BODY[HEADER")), b"") or b""
+            if wanted in header.split():
+                return True
+        return False
 
     # -- errors --------------------------------------------------------------
 

@@ -1,30 +1,43 @@
 """Raw bytes → `IncomingMail`, with mail-parser doing the MIME work.
 
-Chinese senders label GBK text "gb2312"; Python's gb2312 codec then fails
-on common characters, so those labels are read as GB18030 (its superset).
+Chinese senders label GBK text "gb2312" (or euc-cn, GB_2312-80 …); Python's
+gb2312 codec then fails on common characters (喆 堃 珺 赟 镕), so those
+labels are read as GB18030, its superset. Text whose charset is missing or
+wrong (8-bit GBK bodies and headers, GBK file names in raw bytes) is read
+as UTF-8 when it strictly is, else as GB18030: mail-parser would turn those
+bytes into U+FFFD, so body parts and damaged file names are decoded here
+from the parts mail-parser split out.
 """
 from __future__ import annotations
 
 import base64
+import email.message
 import email.utils
 import html
 import re
+from collections.abc import Iterator
 from datetime import datetime, timezone
-from email.header import decode_header, make_header
+from email.header import decode_header
 
 import mailparser
 
 from intake.archive import sha256_hex
 from intake.model import Attachment, IncomingMail
 
-_GB_LABEL = re.compile(rb"(?i)(charset\s*=\s*\"?|=\?)(gb2312|gbk|x-gbk|cp936)(?=[\"?;\s]|$)", re.M)
-_GB_NAMES = {"gb2312", "gbk", "x-gbk", "cp936", "gb18030"}
+# Every label Python (or a sender) uses for GB2312/GBK; all read as GB18030.
+_GB_ALIASES = (rb"gb2312|gb_2312-80|gb_2312|gb2312-80|gb2312-1980|csgb2312|gbk|x-gbk|cp936|ms936"
+               rb"|windows-936|euc-cn|euccn|x-euc-cn")
+# A charset parameter, an RFC 2047 encoded word, or an RFC 2231 value (filename*=gbk''…).
+_GB_LABEL = re.compile(rb"(?i)(charset\s*=\s*[\"']?|=\?|\*\s*=\s*[\"']?)(" + _GB_ALIASES
+                       + rb")(?=[\"'?;*\s]|$)", re.M)
+_GB_NAMES = {name.decode() for name in _GB_ALIASES.split(b"|")} | {"gb18030"}
 _TAGS = re.compile(r"(?is)<(script|style|head)\b.*?</\1>|<[^>]+>")
 _BREAKS = re.compile(r"(?i)<\s*(br|/p|/div|/tr|/li|/h\d)\b[^>]*>")
+_NAME_HEADERS = ("content-type", "content-disposition")
 
 
 def widen_gb_charsets(raw: bytes) -> bytes:
-    """Relabel gb2312/GBK charsets as gb18030 in headers and encoded words."""
+    """Relabel gb2312/GBK charsets as gb18030 in headers, encoded words and RFC 2231 values."""
     return _GB_LABEL.sub(lambda m: m.group(1) + b"gb18030", raw)
 
 
@@ -37,14 +50,32 @@ def html_to_text(markup: str) -> str:
 
 
 def decode_bytes(data: bytes, charset: str | None = None) -> str:
-    """Text from bytes in a declared, wrong or missing charset (UTF-8, then GB18030)."""
-    candidates = [charset] if charset and charset != "unknown-8bit" else []
-    for name in candidates + ["utf-8", "gb18030"]:
-        try:
-            return data.decode("gb18030" if name.lower() in _GB_NAMES else name)
-        except (UnicodeDecodeError, LookupError):
-            continue
-    return data.decode("latin-1")
+    """Text from bytes in a declared, wrong or missing charset.
+
+    The declared charset (gb2312 and kin read as GB18030), else UTF-8 when the
+    bytes strictly are, else UTF-8 with a few damaged bytes (a cut multi-byte
+    character), else GB18030, else Latin-1 (every byte kept).
+    """
+    declared = charset if charset and charset.lower() != "unknown-8bit" else None
+    for name in (declared, "utf-8"):
+        text = _strict(data, name) if name else None
+        if text is not None:
+            return text
+    loose = data.decode("utf-8", "replace")
+    damaged = loose.count("\ufffd")
+    if damaged * 50 <= sum(ch > "\x7f" for ch in loose) - damaged:
+        return loose
+    text = _strict(data, "gb18030")
+    return text if text is not None else data.decode("latin-1")
+
+
+def _strict(data: bytes, charset: str) -> str | None:
+    try:
+        text = data.decode("gb18030" if charset.lower() in _GB_NAMES else charset)
+        text.encode("utf-8")  # utf-7 and friends can yield lone surrogates
+        return text
+    except (ValueError, LookupError):  # UnicodeError, and codecs such as idna
+        return None
 
 
 def decode_header_value(value: object) -> str:
@@ -85,6 +116,7 @@ def _message_ids(value: str) -> tuple[str, ...]:
 
 def _attachments(parsed) -> tuple[Attachment, ...]:
     found = []
+    recovered: dict[str, str] | None = None
     for item in parsed.attachments:
         payload = item.get("payload") or ""
         try:
@@ -92,9 +124,69 @@ def _attachments(parsed) -> tuple[Attachment, ...]:
         except (ValueError, TypeError):
             continue
         name = decode_header_value(item.get("filename") or "")
+        digest = sha256_hex(data)
+        if "\ufffd" in name:  # mail-parser read raw GBK name bytes as UTF-8
+            recovered = _names_from_raw_headers(parsed.message) if recovered is None else recovered
+            name = recovered.get(digest, name)
         found.append(Attachment(filename=name, content_type=item.get("mail_content_type") or "",
-                                payload=data, sha256=sha256_hex(data)))
+                                payload=data, sha256=digest))
     return tuple(found)
+
+
+def _names_from_raw_headers(message) -> dict[str, str]:
+    """File names of the message's parts, by payload hash, read from the header bytes."""
+    names = {}
+    for part in message.walk() if message is not None else ():
+        try:
+            name = _raw_filename(part)
+            if name and not part.is_multipart():
+                names.setdefault(sha256_hex(part.get_payload(decode=True) or b""), name)
+        except Exception:  # noqa: BLE001 - a hostile part keeps mail-parser's name
+            continue
+    return names
+
+
+def _raw_filename(part: email.message.Message) -> str:
+    """The part's file name with raw 8-bit header bytes read as UTF-8, else GB18030."""
+    headers = [(name, str(value)) for name, value in part.raw_items() if name.lower() in _NAME_HEADERS]
+    if all(value.isascii() for _, value in headers):
+        return ""  # nothing mail-parser could have misread
+    view = email.message.Message()
+    for name, value in headers:
+        view[name] = decode_bytes(value.encode("utf-8", "surrogateescape"))
+    return decode_header_value(view.get_filename() or "")
+
+
+def _body_parts(message) -> Iterator[email.message.Message]:
+    """The parts mail-parser reads as body text: plain and HTML leaves that are not
+    files (a forwarded mail's text counts), and named parts shown inline."""
+    hidden: set[int] = set()
+    for part in message.walk():
+        inside = id(part) in hidden
+        disposition = part.get_content_disposition()
+        named = bool(part.get_filename())
+        if part.is_multipart():
+            if inside or disposition not in (None, "inline") or (named and disposition != "inline"):
+                hidden.update(id(child) for child in part.get_payload())
+            continue
+        if part.get_content_subtype() not in ("plain", "html"):
+            continue
+        if (not named and disposition != "attachment") or \
+                (named and disposition == "inline" and not inside and part.get_content_maintype() == "text"):
+            yield part
+
+
+def _body_text(parsed) -> str:
+    """Plain parts, else the HTML parts turned into text; each part in its real charset."""
+    texts: dict[str, list[str]] = {"plain": [], "html": []}
+    try:
+        for part in _body_parts(parsed.message) if parsed.message is not None else ():
+            text = decode_bytes(part.get_payload(decode=True) or b"", part.get_content_charset())
+            if text:
+                texts[part.get_content_subtype()].append(text)
+    except Exception:  # noqa: BLE001 - a structure we cannot walk: mail-parser's own text
+        texts = {"plain": list(parsed.text_plain), "html": list(parsed.text_html)}
+    return "\n".join(texts["plain"]).strip() or html_to_text("\n".join(texts["html"]))
 
 
 def parse_mail(raw: bytes, received_at: datetime | None = None) -> IncomingMail:
@@ -103,8 +195,10 @@ def parse_mail(raw: bytes, received_at: datetime | None = None) -> IncomingMail:
     headers = _headers(parsed.message) if parsed.message is not None else {}
     first = lambda name: headers.get(name, ("",))[0]  # noqa: E731
     name, address = email.utils.parseaddr(first("from"))
-    body = "\n".join(parsed.text_plain).strip() or html_to_text("\n".join(parsed.text_html))
-    defects = tuple(sorted(parsed.defects_categories)) if parsed.has_defects else ()
+    body = _body_text(parsed)
+    # Bodies are decoded here, never with replacement characters: mail-parser's
+    # charset complaint no longer describes what we read.
+    defects = tuple(sorted(parsed.defects_categories - {"CharsetDecodeDefect"})) if parsed.has_defects else ()
     return IncomingMail(
         message_id=(_message_ids(first("message-id")) or ("",))[0],
         sender=address.strip().lower(),

@@ -19,7 +19,7 @@ from intake.assemble import pair_documents
 from intake.classify import classify_content, classify_envelope
 from intake.config import Settings
 from intake.extract import Extraction, extract_all
-from intake.history import Lookups, document_key, look_up
+from intake.history import Lookups, document_key, look_up, rule_history
 from intake.links import find_link_attachments
 from intake.model import (
     Classification, Document, IncomingMail, ReplyType, Submission, Verdict,
@@ -27,6 +27,7 @@ from intake.model import (
 from intake.parse import parse_mail
 from intake.record import Decision, record_decision, record_unreadable
 from intake.validators import RuleContext, decide, validate
+from intake.validators.writeups import is_write_up
 from store import Store
 from store.models import Message, MessageStatus
 
@@ -92,15 +93,18 @@ class Pipeline:
                             reply_type=ReplyType.OBSERVER_ACKNOWLEDGEMENT)
         if kind is not Classification.SUBMISSION and kind is not Classification.CORRECTION:
             return Decision(classification=kind, documents=documents, files=files)
-        return self._check(mail, kind, extraction, lookups)
+        return self._check(mail, kind, extraction, lookups, message.id)
 
     def _check(self, mail: IncomingMail, kind: Classification, extraction: Extraction,
-               lookups: Lookups) -> Decision:
+               lookups: Lookups, message_id: int) -> Decision:
         documents = extraction.documents
         combined = merge_with_earlier(documents, lookups.earlier_documents)
-        submission = Submission(mail=mail, documents=combined, pairings=pair_documents(combined),
+        # A write-up (QC小组工作总结 …) reads like a report but is no QC result of its own.
+        results = pair_documents(tuple(doc for doc in combined if not is_write_up(doc)))
+        submission = Submission(mail=mail, documents=combined, pairings=results,
                                 link_files=tuple(link.filename for link in find_link_attachments(mail.body_text)))
-        findings = validate(submission, RuleContext(self.settings.competition, mail.received_at))
+        history = rule_history(self.store, submission, lookups.cited, message_id)
+        findings = validate(submission, RuleContext(self.settings.competition, mail.received_at, history))
         verdict = decide(findings)
         reply = ReplyType.DEFICIENCY_NOTICE if verdict is Verdict.DEFICIENT else ReplyType.ACKNOWLEDGEMENT
         return Decision(classification=kind, documents=documents, files=extraction.files, submission=submission,

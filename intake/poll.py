@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from intake.mailbox import Mailbox
 from intake.pipeline import Pipeline
-from notifier.send import DeliveryReport, deliver_outbox
+from notifier.send import DeliveryReport, sender_for
 
 log = logging.getLogger("intake.poll")
 
@@ -43,9 +43,12 @@ def fetch_new(pipeline: Pipeline, mailbox: Mailbox) -> tuple[int, int]:
 
 
 def deliver(pipeline: Pipeline) -> DeliveryReport:
-    settings = pipeline.settings
-    return deliver_outbox(pipeline.store, settings.smtp, settings.secret(settings.smtp.password_env),
-                          settings.competition.timezone)
+    """One round of the outbox, with the configured limits and Sent-folder copies."""
+    sender = sender_for(pipeline.settings, pipeline.store)
+    try:
+        return sender.deliver()
+    finally:
+        sender.close()
 
 
 def poll_once(pipeline: Pipeline) -> PollReport:

@@ -16,6 +16,7 @@ from intake.config import Settings
 from intake.model import (
     Attachment, Classification, Document, Finding, IncomingMail, Pairing, ReplyType, Severity, Submission, Verdict,
 )
+from intake.validators.names import unit_key
 from notifier.compose import compose_reply
 from notifier.render import RegistrationSummary, render_reply
 from store import Store
@@ -88,7 +89,7 @@ class _Recorder:
                 if value not in ("", None) or key == "status":
                     setattr(reg, key, value)
             reg.last_message_id, reg.updated_at = self.message.id, datetime.now(timezone.utc)
-        reg.enterprise_key = squash(reg.enterprise)
+        reg.enterprise_key = unit_key(reg.enterprise)
         self.s.add(reg)
         self.s.flush()
         return reg
@@ -111,7 +112,8 @@ class _Recorder:
                 message_id=self.message.id, registration_id=owners.get(doc.filename, fallback),
                 filename=doc.filename, sha256=doc.sha256, kind=doc.kind.value,
                 stamp=doc.stamp.value if doc.stamp else None, fields=_jsonable(doc.fields),
-                error=doc.error, archive_path=path))
+                rows={name: [_jsonable(row) for row in rows] for name, rows in doc.rows.items()},
+                text=doc.text.replace("\x00", ""), error=doc.error, archive_path=path))
 
     def findings(self, assigned, decision: Decision) -> None:
         for reg, _, findings in assigned or [(None, None, list(decision.findings))]:

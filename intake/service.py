@@ -1,49 +1,176 @@
-"""`intake run`: the poll as an APScheduler job, one at a time, until stopped."""
+"""`intake run`: the service's jobs under one APScheduler, until SIGTERM.
+
+`build_scheduler` lists every job; a new one (the daily digest) is one more
+`add_job` there.
+
+- "mailbox" watches the inbox over one kept connection: IMAP IDLE where the
+  server offers it (Dovecot), else a cheap check() every [mailbox]
+  poll_interval (163.com has no IDLE). New mail is fetched, archived and
+  processed, then the outbox is woken. After an error it reconnects, the
+  wait doubling up to [mailbox] reconnect_max.
+- "outbox" sends queued replies in a thread of its own, so a slow SMTP
+  server never delays reading mail: woken at once when replies are queued,
+  else every few seconds for retries that fall due.
+- "reminders" queues 补正提醒 hourly (notifier.remind).
+- "digest" sends the secretariat's daily digest at [digest] send_at, local time.
+
+Both long-running jobs watch one stop flag: on SIGTERM IDLE ends within a
+second (DONE), the reply being sent is settled, and the process exits.
+Restarting at any moment is safe: the mailbox checkpoint, the message
+ledger and the outbox states (notifier/send.py) make a rerun do what is
+left exactly once.
+"""
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
+import threading
+from collections.abc import Callable
+from datetime import datetime
 
 from apscheduler.schedulers.blocking import BlockingScheduler
 
-from intake.mailbox import MailboxError
+from intake.mailbox import Mailbox, MailboxError
 from intake.pipeline import Pipeline
-from intake.poll import poll_once
+from intake.poll import fetch_new
+from notifier.digest import DigestNotSent, build_digest, send_digest
+from notifier.remind import queue_reminders
+from notifier.send import sender_for, utcnow
 
 log = logging.getLogger("intake.service")
+# The outbox looks for due retries this often when nothing wakes it.
+OUTBOX_WAKE = 5.0
 
 
-def poll_job(pipeline: Pipeline) -> None:
-    """One poll; a mailbox or server failure is logged and the next run tries again."""
-    try:
-        report = poll_once(pipeline)
-    except MailboxError as err:
-        log.error("Poll failed, will retry at the next interval: %s", err)
-        return
-    if report.new or report.delivery.sent or report.delivery.failed:
-        log.info("Poll: %d new, %d processed, %d replies sent, %d failed",
-                 report.new, len(report.outcomes), report.delivery.sent, report.delivery.failed)
+class Service:
+    """The long-running jobs and their shared stop flag; `clock` returns an aware datetime."""
+
+    def __init__(self, pipeline: Pipeline, *, clock: Callable[[], datetime] = utcnow):
+        self.pipeline, self.clock = pipeline, clock
+        self.stopping = threading.Event()
+        self.outbox_due = threading.Event()
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.outbox_due.set()
+
+    # -- the mailbox ---------------------------------------------------------
+
+    def watch_mailbox(self) -> None:
+        """Until stopped: wait for new mail, take it, and reconnect after any failure."""
+        settings = self.pipeline.settings.mailbox
+        mailbox = Mailbox(settings, self.pipeline.settings.secret(settings.password_env))
+        failures = 0
+        try:
+            while not self.stopping.is_set():
+                try:
+                    self._watch_once(mailbox)
+                    failures = 0
+                except Exception as err:  # noqa: BLE001 - the service outlives any one failure
+                    failures += 1
+                    mailbox.close()
+                    wait = min(2.0 ** (failures - 1), settings.reconnect_max)
+                    if isinstance(err, MailboxError):
+                        log.error("Mailbox: %s; reconnecting in %.0f s", err, wait)
+                    else:
+                        log.exception("Mailbox: unexpected failure; starting again in %.0f s", wait)
+                    self.stopping.wait(wait)
+        finally:
+            mailbox.close()
+
+    def _watch_once(self, mailbox: Mailbox) -> None:
+        settings = self.pipeline.settings.mailbox
+        if not mailbox.is_open:
+            mailbox.open()
+            self.take_new(mailbox)  # whatever came while we were away
+        if settings.idle and mailbox.has_idle:
+            if mailbox.wait_for_new(settings.idle_timeout, stop=self.stopping.is_set):
+                self.take_new(mailbox)
+            return
+        known = (mailbox.uidvalidity, mailbox.uidnext)
+        if not self.stopping.wait(settings.poll_interval) and mailbox.check() != known:
+            self.take_new(mailbox)
+
+    def take_new(self, mailbox: Mailbox) -> None:
+        """Fetch and archive what is new, process it, wake the outbox."""
+        fetched, new = fetch_new(self.pipeline, mailbox)
+        outcomes = self.pipeline.process_pending()
+        if fetched or outcomes:
+            log.info("Mailbox: %d fetched, %d new, %d processed", fetched, new, len(outcomes))
+        if any(outcome.get("reply") for outcome in outcomes):
+            self.outbox_due.set()
+
+    # -- the outbox ------------------------------------------------------------
+
+    def send_replies(self) -> None:
+        """Until stopped: deliver a round whenever woken, or every OUTBOX_WAKE seconds."""
+        sender = sender_for(self.pipeline.settings, self.pipeline.store, clock=self.clock)
+        try:
+            while not self.stopping.is_set():
+                self.outbox_due.clear()
+                try:
+                    report = sender.deliver()
+                except Exception:  # noqa: BLE001 - e.g. the database is away; the next round retries
+                    log.exception("Outbox: delivery round failed")
+                else:
+                    if report.sent or report.failed or report.recovered:
+                        log.info("Outbox: %d sent, %d failed, %d deferred, %d recovered after a crash",
+                                 report.sent, report.failed, report.deferred, report.recovered)
+                self.outbox_due.wait(OUTBOX_WAKE)
+        finally:
+            sender.close()
+
+    # -- reminders -------------------------------------------------------------
+
+    def remind(self) -> int:
+        """Queue the reminders due now (notifier.remind) and wake the outbox."""
+        queued = queue_reminders(self.pipeline.store, self.pipeline.settings, self.clock())
+        if queued:
+            self.outbox_due.set()
+        return queued
 
 
-def build_scheduler(pipeline: Pipeline) -> BlockingScheduler:
-    scheduler = BlockingScheduler(timezone=pipeline.settings.competition.timezone)
-    # max_instances=1 and coalesce: a poll that outlasts its interval is never run twice at once.
-    scheduler.add_job(poll_job, "interval", args=[pipeline], id="poll",
-                      seconds=pipeline.settings.mailbox.poll_interval, max_instances=1, coalesce=True,
-                      next_run_time=datetime.now(timezone.utc))
+    # -- the daily digest --------------------------------------------------------
+
+    def send_digest(self) -> None:
+        """Build and send today's digest; a failure is logged, tomorrow's run tries again."""
+        try:
+            where = send_digest(build_digest(self.pipeline.store, self.pipeline.settings, self.clock()),
+                                self.pipeline.settings)
+        except DigestNotSent as err:
+            log.error("Digest: not sent: %s", err)
+        else:
+            log.info("Digest: sent%s", f" (written to {where})" if where else "")
+
+
+def build_scheduler(service: Service) -> BlockingScheduler:
+    """Every job of the service, in one place."""
+    settings = service.pipeline.settings
+    scheduler = BlockingScheduler(timezone=settings.competition.timezone,
+                                  job_defaults={"max_instances": 1, "coalesce": True})
+    now = datetime.now(settings.competition.timezone)
+    # Long-running: each returns only when service.stop() is called.
+    scheduler.add_job(service.watch_mailbox, id="mailbox", next_run_time=now)
+    scheduler.add_job(service.send_replies, id="outbox", next_run_time=now)
+    scheduler.add_job(service.remind, "interval", hours=1, id="reminders", next_run_time=now)
+    send_at = settings.digest.send_at
+    scheduler.add_job(service.send_digest, "cron", hour=send_at.hour, minute=send_at.minute, id="digest")
     return scheduler
 
 
 def run_service(pipeline: Pipeline) -> None:
-    """Run until SIGTERM or Ctrl-C; the poll in progress finishes before exit."""
-    scheduler = build_scheduler(pipeline)
-    log.info("Service started: polling %s every %.0f s", pipeline.settings.mailbox.url,
-             pipeline.settings.mailbox.poll_interval)
+    """Run until SIGTERM or Ctrl-C; the reply being sent is settled before exit."""
+    service = Service(pipeline)
+    scheduler = build_scheduler(service)
+    logging.getLogger("apscheduler.scheduler").setLevel(logging.WARNING)  # not "Added job …" each start
+    settings = pipeline.settings.mailbox
+    log.info("Service started: watching %s %s (IDLE where offered, else a check every %.0f s)",
+             settings.url, settings.folder, settings.poll_interval)
     try:
         scheduler.start()
     except (KeyboardInterrupt, SystemExit):
         pass
     finally:
+        service.stop()
         if scheduler.running:
             scheduler.shutdown(wait=True)
         log.info("Service stopped")

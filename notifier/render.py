@@ -1,17 +1,28 @@
-"""Replies rendered from named jinja2 templates, separately from sending."""
+"""Replies rendered from named jinja2 templates, separately from sending.
+
+Each reply type has a plain-text template `<type>.txt.j2` and an HTML one
+`<type>.html.j2`; the HTML templates are autoescaped, so whatever a sender
+wrote (names, file names) is shown as text, never read as markup. A folder
+named by `[competition] templates_dir` overrides the built-in files one by
+one. A type whose text is overridden there but whose HTML is not goes out as
+plain text only, so the two versions of one reply never say different things.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from intake.config import CompetitionSettings
 from intake.model import Finding, ReplyType
 from intake.timefmt import cn_date, cn_datetime
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
+# Not a ReplyType: no incoming message is answered by it (see notifier/remind.py).
+REMINDER = "reminder"
 
 
 @dataclass(frozen=True)
@@ -30,13 +41,52 @@ class RegistrationSummary:
 class ReplyContent:
     subject: str
     text: str
+    # The HTML alternative; None when only plain text goes out.
+    html: str | None = None
 
 
-def _environment(override_dir: Path | None = None) -> Environment:
-    folders = [str(override_dir)] if override_dir else []
-    return Environment(loader=FileSystemLoader(folders + [str(TEMPLATE_DIR)]),
-                       undefined=StrictUndefined, keep_trailing_newline=True,
-                       trim_blocks=False, autoescape=False)
+@lru_cache(maxsize=8)
+def _environment(override_dir: Path | None) -> Environment:
+    folders = ([str(override_dir)] if override_dir else []) + [str(TEMPLATE_DIR)]
+    return Environment(loader=FileSystemLoader(folders), undefined=StrictUndefined,
+                       keep_trailing_newline=True, trim_blocks=False,
+                       autoescape=select_autoescape(enabled_extensions=("html.j2",), default=False))
+
+
+def _override(competition: CompetitionSettings, override_dir: Path | None) -> Path | None:
+    return override_dir or getattr(competition, "templates_dir", None)
+
+
+def _render(name: str, subject: str, context: dict, override_dir: Path | None) -> ReplyContent:
+    env = _environment(override_dir)
+    context = {**context, "subject": subject}
+    text = env.get_template(f"{name}.txt.j2").render(context)
+    text_only = (override_dir is not None and (override_dir / f"{name}.txt.j2").is_file()
+                 and not (override_dir / f"{name}.html.j2").is_file())
+    html = None if text_only else env.get_template(f"{name}.html.j2").render(context)
+    return ReplyContent(subject=subject, text=text, html=html)
+
+
+def deadline_by(competition: CompetitionSettings) -> str:
+    """The deadline as a letter says it: a midnight deadline is "before that day" (3月3日前)."""
+    local = competition.deadline.astimezone(competition.timezone)
+    if (local.hour, local.minute) == (0, 0):
+        return f"{cn_date(local, competition.timezone)}前"
+    return f"{cn_datetime(local, competition.timezone)}前"
+
+
+def _salutation(sender_name: str, enterprises: list[str]) -> str:
+    """The unit when the reply concerns one, else the sender's display name."""
+    units = {name for name in enterprises if name}
+    if len(units) == 1:
+        return units.pop()
+    return sender_name.strip() or "报名联系人"
+
+
+def _common(competition: CompetitionSettings, now: datetime | None) -> dict:
+    tz = competition.timezone
+    return dict(competition=competition, deadline=cn_datetime(competition.deadline, tz),
+                deadline_by=deadline_by(competition), today=cn_date(now or datetime.now(tz), tz))
 
 
 def _subject(reply_type: ReplyType, registrations: list[RegistrationSummary], competition_name: str) -> str:
@@ -52,14 +102,26 @@ def _subject(reply_type: ReplyType, registrations: list[RegistrationSummary], co
 def render_reply(reply_type: ReplyType, *, competition: CompetitionSettings,
                  registrations: list[RegistrationSummary], deficiencies: list[Finding],
                  files: list[str], sender_name: str, received_at: datetime,
-                 override_dir: Path | None = None) -> ReplyContent:
-    """The subject and plain text of one reply, in the secretariat's Chinese."""
+                 override_dir: Path | None = None, now: datetime | None = None) -> ReplyContent:
+    """The subject, plain text and HTML of one reply, in the secretariat's Chinese."""
     tz = competition.timezone
-    template = _environment(override_dir).get_template(f"{reply_type.value}.txt.j2")
-    text = template.render(
-        competition=competition, registrations=registrations, deficiencies=deficiencies,
-        files=files, salutation=sender_name or "各位老师",
-        received=cn_datetime(received_at, tz), deadline=cn_datetime(competition.deadline, tz),
-        deadline_passed=received_at >= competition.deadline, today=cn_date(datetime.now(tz), tz),
+    context = dict(
+        _common(competition, now), registrations=registrations, deficiencies=deficiencies, files=files,
+        salutation=_salutation(sender_name, [reg.enterprise for reg in registrations]),
+        received=cn_datetime(received_at, tz), deadline_passed=received_at >= competition.deadline,
     )
-    return ReplyContent(subject=_subject(reply_type, registrations, competition.name), text=text)
+    return _render(reply_type.value, _subject(reply_type, registrations, competition.name), context,
+                   _override(competition, override_dir))
+
+
+def render_reminder(*, competition: CompetitionSettings, registration: RegistrationSummary,
+                    deficiencies: list, sender_name: str = "", override_dir: Path | None = None,
+                    now: datetime | None = None) -> ReplyContent:
+    """A reminder (补正提醒) for a registration still deficient as the deadline nears.
+
+    `deficiencies` are the standing ones: anything with code, document, field and detail.
+    """
+    context = dict(_common(competition, now), registration=registration, deficiencies=deficiencies,
+                   salutation=_salutation(sender_name, [registration.enterprise]))
+    subject = f"补正提醒：总编号{registration.number} 报名材料尚待补正（{competition.name}）"
+    return _render(REMINDER, subject, context, _override(competition, override_dir))

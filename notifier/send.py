@@ -1,26 +1,68 @@
-"""Deliver queued replies: over SMTP, or as .eml files into a folder.
+"""The outbox: every queued reply delivered once, within the limits, even across crashes.
 
-Temporary failures (connection refused, 4xx, timeouts) leave a reply queued
-for the next round; permanent rejections (5xx, such as 163's "554 DT:SPM")
-mark it failed with the server's answer kept for the secretariat.
+An outbox row moves through these states (store.models.OutboxStatus):
+
+    queued ──claim──▶ sending ──250 after DATA──▶ sent
+      ▲                 │ ├──5xx at RCPT or DATA──▶ failed (the server's answer kept)
+      └─────────────────┘ └──4xx, refused, dropped, timed out: back to queued with
+                              next_attempt_at (exponential backoff); failed after
+                              [smtp] max_attempts such answers to this reply
+
+Never twice. The claim (queued → sending, with claimed_at) is committed in
+a transaction of its own before MAIL FROM, and `sent` is committed the
+moment the server answers 250 to DATA. No sender, in this process or
+another worker, ever sees a claimed reply as queued. What remains is the
+crash window: the process dies between the server's 250 and our commit (a
+few milliseconds), or anywhere after the claim. Such a row stays in
+`sending`; once its claim is older than any send can take (`stale_after`)
+it is recovered like this:
+
+1. When the mailbox keeps copies of what we send ([smtp] sent_copy =
+   "append" or "server"), its Sent folder is searched for the reply's
+   Message-ID: found → `sent`, nothing goes out again.
+2. Otherwise the reply is queued again, once (`resends` counts it): a
+   reply that never arrives is worse than one that arrives twice, and the
+   copy carries the same Message-ID, so mail clients that recognise it
+   show it once. This is at-least-once, with at most one duplicate, and
+   only after a crash inside that window.
+3. A reply found stuck a second time becomes `uncertain`: never sent
+   again, left for a person.
+
+Temporary failures pause the whole queue with the same backoff (163.com
+answers a busy sender with 4xx and blocks one that keeps trying); 5xx at
+MAIL FROM or login (a wrong 授权码, SMTP switched off) is the account's
+problem, not the reply's: it pauses the queue too and never fails a reply.
 """
 from __future__ import annotations
 
 import email.utils
 import logging
-import smtplib
-import ssl
+import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime, time
-from pathlib import Path
-from urllib.parse import urlsplit
+from datetime import datetime, time, timedelta, timezone
 
-from intake.config import SmtpSettings
+from intake.config import Settings, SmtpSettings
+from intake.mailbox import MailboxError
+# Re-exported: notifier.digest sends through the same transports.
+from notifier.transport import (  # noqa: F401
+    DirectoryTransport, PermanentFailure, SmtpTransport, TemporaryFailure, make_transport,
+)
 from store import Store
 from store.models import Outbox, OutboxStatus
 
 log = logging.getLogger("intake.notifier")
-MAX_SEND_ATTEMPTS = 8
+RATE_WINDOW = timedelta(minutes=1)
+DIRECTORY_ROUND = 5000
+# Addresses that answer automatically or belong to machines: a reply there can start a loop (RFC 3834 §2).
+_AUTOMATED = re.compile(
+    r"(mailer-daemon|postmaster|abuse|listserv|majordomo|owner-.*|.*-(request|bounces?|owner)"
+    r"|(no[-_.]?reply|do[-_.]?not[-_.]?reply|bounces?)([-+_.].*)?)", re.IGNORECASE)
+_ADDRESS = re.compile(r"[^@\s<>()\[\],;:\"\\]+@[^@\s<>()\[\],;:\"\\]+\.[^@\s<>()\[\],;:\"\\.]+")
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
 
 
 @dataclass(frozen=True)
@@ -28,121 +70,199 @@ class DeliveryReport:
     sent: int = 0
     failed: int = 0
     deferred: int = 0
+    # Recovered from a crash: confirmed sent, queued again, or given up as uncertain.
+    recovered: int = 0
 
 
-class TemporaryFailure(Exception):
-    """Try again later."""
+def refusal(to_addr: str, own_addresses: Iterable[str]) -> str | None:
+    """Why no reply may go to this address, in the secretariat's words; None if it may."""
+    addr = (to_addr or "").strip().lower()
+    if not _ADDRESS.fullmatch(addr):
+        return f"未发送：收件地址“{to_addr}”格式不正确"
+    if addr in {a.lower() for a in own_addresses if a}:
+        return "未发送：收件地址是本报名邮箱自己的地址，为防止邮件循环不予回复"
+    if _AUTOMATED.fullmatch(addr.partition("@")[0]):
+        return f"未发送：{to_addr} 是系统自动地址（如 MAILER-DAEMON、postmaster、noreply），为防止邮件循环不予回复"
+    return None
 
 
-class PermanentFailure(Exception):
-    """The server refused this reply for good."""
+class OutboxSender:
+    """Sends what is due from the outbox, one round per `deliver()`; keeps the pause between rounds.
 
+    `copies` is a notifier.sentcopy.SentCopies (or None): with `file_copies`
+    each sent reply is appended to the Sent folder; either way it is where a
+    crashed send is looked for. `clock` returns an aware datetime (tests move it).
+    """
 
-def _smtp_error_text(err: smtplib.SMTPResponseException) -> str:
-    raw = err.smtp_error
-    text = raw.decode("gb18030", "replace") if isinstance(raw, bytes) else str(raw)
-    return f"{err.smtp_code} {text}"
+    def __init__(self, store: Store, settings: SmtpSettings, password: str, *, tz,
+                 own_addresses: Iterable[str] = (), copies=None, file_copies: bool = False,
+                 clock: Callable[[], datetime] = utcnow):
+        self.store, self.settings, self.password, self.tz = store, settings, password, tz
+        self.own = frozenset(a.lower() for a in own_addresses if a)
+        self.copies, self.file_copies, self.clock = copies, file_copies and copies is not None, clock
+        self.held_until: datetime | None = None
+        self._failures = 0
 
+    @property
+    def stale_after(self) -> timedelta:
+        """Older claims are a crash's: no send takes this long (connect, login and DATA each time out)."""
+        return timedelta(seconds=max(300.0, 5 * self.settings.timeout))
 
-def _connect(settings: SmtpSettings, password: str) -> smtplib.SMTP:
-    url = urlsplit(settings.url)
-    host, timeout = url.hostname or "localhost", settings.timeout
-    context = ssl.create_default_context()
-    if settings.ca_file:
-        context.load_verify_locations(cafile=str(settings.ca_file))
-    if url.scheme == "smtps":
-        client = smtplib.SMTP_SSL(host, url.port or 465, timeout=timeout, context=context)
-    else:
-        client = smtplib.SMTP(host, url.port or (587 if url.scheme == "smtp+starttls" else 25), timeout=timeout)
-        if url.scheme == "smtp+starttls":
-            client.starttls(context=context)
-    if settings.username and password:
-        client.login(settings.username, password)
-    return client
-
-
-class SmtpTransport:
-    """One SMTP session for a round of deliveries."""
-
-    def __init__(self, settings: SmtpSettings, password: str):
-        self.settings, self.password, self.client = settings, password, None
-
-    def send(self, reply: Outbox) -> None:
-        sender = email.utils.parseaddr(self.settings.sender)[1]
+    def deliver(self) -> DeliveryReport:
+        """One round: recover crashed sends, then send what is due within the limits."""
+        now = self.clock()
+        recovered = self.recover(now)
+        if self.held_until and now < self.held_until:
+            return DeliveryReport(recovered=recovered)
+        self.file_pending(now)
+        if self.settings.transport == "directory":
+            budget = DIRECTORY_ROUND  # files on disk: no server to spare
+        else:
+            budget = self.settings.rate_per_minute - self.store.replies_claimed_since(now - RATE_WINDOW)
+        counts = {"sent": 0, "failed": 0, "deferred": 0}
+        transport = make_transport(self.settings, self.password)
         try:
-            if self.client is None:
-                self.client = _connect(self.settings, self.password)
-            self.client.sendmail(sender, [reply.to_addr], reply.raw)
-        except smtplib.SMTPRecipientsRefused as err:
-            code, text = next(iter(err.recipients.values()))
-            self.close()
-            raise (TemporaryFailure if 400 <= code < 500 else PermanentFailure)(
-                f"{code} {text.decode('gb18030', 'replace') if isinstance(text, bytes) else text}") from err
-        except smtplib.SMTPResponseException as err:
-            self.close()
-            cls = TemporaryFailure if 400 <= err.smtp_code < 500 else PermanentFailure
-            raise cls(_smtp_error_text(err)) from err
-        except (OSError, smtplib.SMTPException) as err:
-            self.close()
-            raise TemporaryFailure(f"{type(err).__name__}: {err}") from err
+            for reply in self.store.due_replies(now, limit=max(budget, 0)):
+                outcome = self._send_one(transport, reply)
+                if outcome is None:
+                    continue
+                counts[outcome] += 1
+                if outcome == "deferred":
+                    break  # the server is unwell: the rest wait with it
+        finally:
+            transport.close()
+        return DeliveryReport(recovered=recovered, **counts)
 
-    def close(self) -> None:
-        if self.client is not None:
+    def _send_one(self, transport, reply: Outbox) -> str | None:
+        now = self.clock()
+        reason = refusal(reply.to_addr, self.own) or self._over_cap(reply, now)
+        if reason:
+            self.store.settle_reply(reply.id, OutboxStatus.FAILED, now=now, error=reason, attempt=False)
+            log.warning("Reply %s to %s: not sent: %s", reply.id, reply.to_addr, reason)
+            return "failed"
+        if not self.store.claim_reply(reply.id, now):
+            return None  # another worker claimed it first
+        try:
+            transport.send(reply)
+        except PermanentFailure as err:
+            self._failures = 0
+            self.store.settle_reply(reply.id, OutboxStatus.FAILED, now=self.clock(), error=str(err))
+            log.warning("Reply %s to %s: rejected for good: %s", reply.id, reply.to_addr, err)
+            return "failed"
+        except TemporaryFailure as err:
+            return self._defer(reply, err)
+        self._failures, self.held_until = 0, None
+        self.store.settle_reply(reply.id, OutboxStatus.SENT, now=self.clock())
+        log.info("Reply %s (%s) to %s: sent, %s", reply.id, reply.reply_type, reply.to_addr, reply.reply_message_id)
+        self._file(reply)
+        return "sent"
+
+    def _defer(self, reply: Outbox, err: TemporaryFailure) -> str:
+        """Back to the queue after a pause that doubles with each failure in a row."""
+        now = self.clock()
+        self._failures += 1
+        wait = min(self.settings.retry_initial * 2 ** (self._failures - 1), self.settings.retry_max)
+        self.held_until = now + timedelta(seconds=wait)
+        if err.counts and reply.attempts + 1 >= self.settings.max_attempts:
+            self.store.settle_reply(reply.id, OutboxStatus.FAILED, now=now, error=f"多次重试仍未成功：{err}")
+            log.warning("Reply %s to %s: given up after %d attempts: %s",
+                        reply.id, reply.to_addr, reply.attempts + 1, err)
+            return "failed"
+        self.store.settle_reply(reply.id, OutboxStatus.QUEUED, now=now, error=str(err),
+                                next_attempt_at=self.held_until, attempt=err.counts)
+        log.warning("Reply %s to %s: will retry in %.0f s: %s", reply.id, reply.to_addr, wait, err)
+        return "deferred"
+
+    def _over_cap(self, reply: Outbox, now: datetime) -> str | None:
+        local = now.astimezone(self.tz)
+        start = datetime.combine(local.date(), time(0), tzinfo=self.tz).astimezone(timezone.utc)
+        if self.store.replies_to_since(reply.to_addr, start) >= self.settings.daily_cap_per_sender:
+            return (f"未发送：今日发给 {reply.to_addr} 的回复已达上限"
+                    f"（{self.settings.daily_cap_per_sender} 封，防止邮件循环）")
+        return None
+
+    # -- after a crash -------------------------------------------------------
+
+    def recover(self, now: datetime) -> int:
+        """Settle the replies a crash left in `sending` (see the module docstring)."""
+        stale = self.store.stale_claims(now - self.stale_after)
+        for reply in stale:
             try:
-                self.client.quit()
-            except (OSError, smtplib.SMTPException):
-                pass
-            self.client = None
+                found = self.copies is not None and self.copies.holds(reply.reply_message_id, _as_utc(reply.claimed_at))
+            except MailboxError as err:
+                log.warning("Reply %s: left unsent by a crash; the Sent folder cannot be searched yet: %s",
+                            reply.id, err)
+                continue
+            if found:
+                self.store.settle_reply(reply.id, OutboxStatus.SENT, now=now, attempt=False)
+                log.info("Reply %s to %s: a crash interrupted it; found in the Sent folder, so it was sent",
+                         reply.id, reply.to_addr)
+            elif reply.resends == 0:
+                self.store.settle_reply(reply.id, OutboxStatus.QUEUED, now=now, attempt=False, resend=True,
+                                        error="发送过程中服务中断，未能确认是否已发出，将重发一次")
+                log.warning("Reply %s to %s: a crash interrupted it; not confirmed sent, sending it once more",
+                            reply.id, reply.to_addr)
+            else:
+                self.store.settle_reply(reply.id, OutboxStatus.UNCERTAIN, now=now, attempt=False,
+                                        error="发送过程中服务两次中断，无法确认对方是否已收到，不再重发，请人工核实")
+                log.error("Reply %s to %s: interrupted twice; marked uncertain, not sent again",
+                          reply.id, reply.to_addr)
+        return len(stale)
 
+    # -- copies in the Sent folder ---------------------------------------------
 
-class DirectoryTransport:
-    """Writes each reply as <outbox id>.eml, for the demo and for dry runs."""
+    def _file(self, reply: Outbox) -> None:
+        if not self.file_copies:
+            return
+        try:
+            self.copies.file(reply.raw, self.clock())
+        except MailboxError as err:
+            log.warning("Reply %s: sent, but its copy could not be filed in the Sent folder yet: %s", reply.id, err)
+            return
+        self.store.mark_filed(reply.id, self.clock())
 
-    def __init__(self, folder: Path):
-        self.folder = folder
-
-    def send(self, reply: Outbox) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        (self.folder / f"reply-{reply.id:06d}.eml").write_bytes(reply.raw)
+    def file_pending(self, now: datetime) -> None:
+        """File the copies an IMAP failure held back (replies sent in the last day)."""
+        if not self.file_copies:
+            return
+        for reply in self.store.unfiled_replies(now - timedelta(days=1), limit=20):
+            try:
+                self.copies.file(reply.raw, now)
+            except MailboxError:
+                return
+            self.store.mark_filed(reply.id, now)
 
     def close(self) -> None:
-        pass
+        if self.copies is not None:
+            self.copies.close()
 
 
-def make_transport(settings: SmtpSettings, password: str):
-    if settings.transport == "directory":
-        return DirectoryTransport(settings.directory)
-    return SmtpTransport(settings, password)
+def _as_utc(moment: datetime | None) -> datetime:
+    """Stored times come back naive (UTC) from both databases."""
+    if moment is None:
+        return utcnow()
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
-def _start_of_day(tz) -> datetime:
-    return datetime.combine(datetime.now(tz).date(), time(0), tzinfo=tz)
+def own_addresses(settings: Settings) -> tuple[str, ...]:
+    return tuple(a for a in (email.utils.parseaddr(settings.smtp.sender)[1], settings.smtp.username,
+                             settings.mailbox.username) if a)
+
+
+def sender_for(settings: Settings, store: Store, *, clock: Callable[[], datetime] = utcnow) -> OutboxSender:
+    """The outbox sender the configuration describes, with its Sent-folder copies if enabled."""
+    from notifier.sentcopy import SentCopies
+
+    smtp = settings.smtp
+    copies = None
+    if smtp.transport == "smtp" and smtp.sent_copy != "off":
+        copies = SentCopies(settings.mailbox, settings.secret(settings.mailbox.password_env), smtp.sent_folder)
+    return OutboxSender(store, smtp, settings.secret(smtp.password_env),
+                        tz=settings.competition.timezone, own_addresses=own_addresses(settings),
+                        copies=copies, file_copies=smtp.sent_copy == "append", clock=clock)
 
 
 def deliver_outbox(store: Store, settings: SmtpSettings, password: str, tz) -> DeliveryReport:
-    """Send what is queued, once each; return what happened."""
-    transport, sent, failed, deferred = make_transport(settings, password), 0, 0, 0
-    try:
-        for reply in store.queued_replies():
-            if store.replies_sent_since(reply.to_addr, _start_of_day(tz)) >= settings.daily_cap_per_sender:
-                store.mark_reply(reply.id, OutboxStatus.FAILED, "已达到对同一发件人的每日回复上限，未发送")
-                failed += 1
-                continue
-            try:
-                transport.send(reply)
-            except PermanentFailure as err:
-                store.mark_reply(reply.id, OutboxStatus.FAILED, str(err))
-                log.warning("Reply %s to %s: rejected: %s", reply.id, reply.to_addr, err)
-                failed += 1
-                continue
-            except TemporaryFailure as err:
-                give_up = reply.attempts + 1 >= MAX_SEND_ATTEMPTS
-                store.mark_reply(reply.id, OutboxStatus.FAILED if give_up else OutboxStatus.QUEUED, str(err))
-                log.warning("Reply %s to %s: will retry: %s", reply.id, reply.to_addr, err)
-                deferred += 1
-                break  # the server is unwell: leave the rest for the next round
-            store.mark_reply(reply.id, OutboxStatus.SENT)
-            sent += 1
-    finally:
-        transport.close()
-    return DeliveryReport(sent=sent, failed=failed, deferred=deferred)
+    """One round with no Sent-folder copies (the demo, `ingest`); see OutboxSender."""
+    own = (email.utils.parseaddr(settings.sender)[1], settings.username)
+    return OutboxSender(store, settings, password, tz=tz, own_addresses=own).deliver()

@@ -10,14 +10,15 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Iterator
 
-from sqlalchemy import event, text
+from sqlalchemy import event, func, text, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased, defer
 from sqlmodel import Session, SQLModel, create_engine, select
 
 from store.models import (
     Counter, MailboxCheckpoint, Message, MessageStatus, Outbox, OutboxStatus,
-    Registration, StoredDocument, StoredFinding, utcnow,
+    Registration, Reminder, StoredDocument, StoredFinding, utcnow,
 )
 
 MAX_ATTEMPTS = 3
@@ -174,6 +175,33 @@ class Store:
         with self.session() as s:
             return list(s.exec(select(StoredFinding).where(StoredFinding.registration_id == registration_id)))
 
+    # -- rules (history the validators need) -------------------------------
+
+    def registrations_of_units(self, s: Session, unit_keys: list[str]) -> list[Registration]:
+        """Registrations of the units with these keys (`Registration.enterprise_key`)."""
+        if not unit_keys:
+            return []
+        return list(s.exec(select(Registration).where(Registration.enterprise_key.in_(unit_keys))
+                           .order_by(Registration.id)))
+
+    def documents_of_kinds(self, s: Session, kinds: list[str], own_id: int) -> list[tuple[StoredDocument, datetime]]:
+        """Readable documents of these kinds from other processed messages, with when they arrived
+        (their text and rows are not loaded)."""
+        if not kinds:
+            return []
+        return [(doc, received) for doc, received in s.exec(
+            select(StoredDocument, Message.received_at).join(Message, Message.id == StoredDocument.message_id)
+            .options(defer(StoredDocument.text), defer(StoredDocument.rows))
+            .where(StoredDocument.kind.in_(kinds), StoredDocument.error.is_(None), Message.id != own_id,
+                   Message.status == MessageStatus.PROCESSED)
+            .order_by(Message.received_at, StoredDocument.id))]
+
+    def received_times(self, s: Session, message_ids: list[int]) -> dict[int, datetime]:
+        """When each of these messages was received."""
+        if not message_ids:
+            return {}
+        return dict(s.exec(select(Message.id, Message.received_at).where(Message.id.in_(message_ids))).all())
+
     # -- outbox -------------------------------------------------------------
 
     def queued_replies(self, limit: int = 50) -> list[Outbox]:
@@ -199,3 +227,164 @@ class Store:
         with self.session() as s:
             return list(s.exec(select(Outbox).order_by(Outbox.id)))
 
+    # -- digest and registry queries ----------------------------------------
+    # Read-only: the secretariat's daily digest and the Excel registry.
+
+    def message_ledger(self, until: datetime | None = None) -> list[Message]:
+        """Every message received up to `until` (all when None), oldest first.
+
+        The bulky `outcome` JSON is not loaded; do not read it from these rows.
+        """
+        query = select(Message).options(defer(Message.outcome)).order_by(Message.received_at, Message.id)
+        if until is not None:
+            query = query.where(Message.received_at <= until)
+        with self.session() as s:
+            return list(s.exec(query))
+
+    def registrations_with_times(self) -> list[tuple[Registration, datetime, datetime]]:
+        """Each registration with the received times of its first and last message, by number."""
+        first, last = aliased(Message), aliased(Message)
+        query = (select(Registration, first.received_at, last.received_at)
+                 .join(first, first.id == Registration.first_message_id)
+                 .join(last, last.id == Registration.last_message_id)
+                 .order_by(Registration.id))
+        with self.session() as s:
+            return [tuple(row) for row in s.exec(query)]
+
+    def standing_findings(self) -> list[StoredFinding]:
+        """Findings that still stand, oldest first.
+
+        For a registration, the findings of the last message that touched it
+        (a correction replaces what an earlier mail lacked); for a message
+        that got no registration (registration_id NULL), all of its findings.
+        """
+        of_registrations = (select(StoredFinding)
+                            .join(Registration, (Registration.id == StoredFinding.registration_id)
+                                  & (Registration.last_message_id == StoredFinding.message_id)))
+        unregistered = select(StoredFinding).where(StoredFinding.registration_id.is_(None))
+        with self.session() as s:
+            rows = list(s.exec(of_registrations)) + list(s.exec(unregistered))
+        return sorted(rows, key=lambda f: f.id)
+
+    def documents_with_messages(self, kinds: list[str],
+                                classifications: list[str]) -> list[tuple[StoredDocument, Message]]:
+        """Stored documents of these kinds from processed messages of these classes, oldest first.
+
+        Neither the documents' `text` nor the messages' `outcome` is loaded.
+        """
+        query = (select(StoredDocument, Message).join(Message, Message.id == StoredDocument.message_id)
+                 .options(defer(StoredDocument.text), defer(Message.outcome))
+                 .where(StoredDocument.kind.in_(kinds), Message.classification.in_(classifications),
+                        Message.status == MessageStatus.PROCESSED)
+                 .order_by(Message.received_at, Message.id, StoredDocument.id))
+        with self.session() as s:
+            return [tuple(row) for row in s.exec(query)]
+
+    def replies_in_trouble(self) -> list[Outbox]:
+        """Replies that failed for good, may or may not have gone out (a crash
+        mid-send), or wait for a retry after an error; oldest first.
+
+        The rendered `raw` bytes are not loaded; do not read them from these rows.
+        """
+        query = (select(Outbox).options(defer(Outbox.raw))
+                 .where(Outbox.status.in_([OutboxStatus.FAILED, OutboxStatus.UNCERTAIN])
+                        | ((Outbox.status == OutboxStatus.QUEUED) & Outbox.last_error.is_not(None)))
+                 .order_by(Outbox.id))
+        with self.session() as s:
+            return list(s.exec(query))
+
+    # -- outbox and reminders ------------------------------------------------
+    # The sender's ledger (notifier/send.py explains the states): a reply is
+    # claimed as `sending` in its own committed transaction before SMTP DATA
+    # and marked `sent` right after. Times are stored in UTC.
+
+    def due_replies(self, now: datetime, limit: int = 50) -> list[Outbox]:
+        """Queued replies whose backoff has run out, oldest first."""
+        with self.session() as s:
+            return list(s.exec(select(Outbox).where(
+                Outbox.status == OutboxStatus.QUEUED,
+                Outbox.next_attempt_at.is_(None) | (Outbox.next_attempt_at <= now))
+                .order_by(Outbox.id).limit(limit)))
+
+    def claim_reply(self, outbox_id: int, now: datetime) -> bool:
+        """queued → sending, committed; False when another sender got it first."""
+        with self.session() as s:
+            result = s.execute(update(Outbox)
+                               .where(Outbox.id == outbox_id, Outbox.status == OutboxStatus.QUEUED)
+                               .values(status=OutboxStatus.SENDING, claimed_at=now))
+            return result.rowcount == 1
+
+    def settle_reply(self, outbox_id: int, status: str, *, now: datetime, error: str | None = None,
+                     next_attempt_at: datetime | None = None, attempt: bool = True,
+                     resend: bool = False) -> None:
+        """Record how a claimed (or stuck) reply ended: sent, failed, uncertain, or queued again."""
+        with self.session() as s:
+            row = s.get(Outbox, outbox_id)
+            row.status, row.last_error, row.next_attempt_at = status, error, next_attempt_at
+            row.attempts += int(attempt)
+            row.resends += int(resend)
+            if status == OutboxStatus.SENT:
+                row.sent_at = now
+            s.add(row)
+
+    def replies_claimed_since(self, since: datetime) -> int:
+        """SMTP attempts begun since then, to any address (the rate limit)."""
+        with self.session() as s:
+            return s.exec(select(func.count(Outbox.id)).where(Outbox.claimed_at >= since)).one()
+
+    def replies_to_since(self, to_addr: str, since: datetime) -> int:
+        """Replies sent, or perhaps sent, to one address since then (the daily cap)."""
+        with self.session() as s:
+            return s.exec(select(func.count(Outbox.id)).where(
+                Outbox.to_addr == to_addr, Outbox.claimed_at >= since,
+                Outbox.status.in_([OutboxStatus.SENDING, OutboxStatus.SENT, OutboxStatus.UNCERTAIN]))).one()
+
+    def stale_claims(self, before: datetime) -> list[Outbox]:
+        """Replies claimed before then and never settled: a crash's leftovers."""
+        with self.session() as s:
+            return list(s.exec(select(Outbox).where(Outbox.status == OutboxStatus.SENDING,
+                                                    Outbox.claimed_at < before).order_by(Outbox.id)))
+
+    def unfiled_replies(self, since: datetime, limit: int = 50) -> list[Outbox]:
+        """Sent replies whose copy is not yet in the Sent folder."""
+        with self.session() as s:
+            return list(s.exec(select(Outbox).where(
+                Outbox.status == OutboxStatus.SENT, Outbox.filed_at.is_(None), Outbox.sent_at >= since)
+                .order_by(Outbox.id).limit(limit)))
+
+    def mark_filed(self, outbox_id: int, now: datetime) -> None:
+        with self.session() as s:
+            s.execute(update(Outbox).where(Outbox.id == outbox_id).values(filed_at=now))
+
+    def reminder_candidates(self, days_before: int) -> list[Registration]:
+        """Deficient registrations without a reminder for this many days before the deadline."""
+        reminded = select(Reminder.registration_id).where(Reminder.days_before == days_before)
+        with self.session() as s:
+            return list(s.exec(select(Registration).where(
+                Registration.status == "deficient", Registration.id.not_in(reminded))
+                .order_by(Registration.id)))
+
+    def standing_deficiencies(self, registration: Registration) -> list[StoredFinding]:
+        """The deficiencies of the last message that touched the registration."""
+        with self.session() as s:
+            return list(s.exec(select(StoredFinding).where(
+                StoredFinding.registration_id == registration.id,
+                StoredFinding.message_id == registration.last_message_id,
+                StoredFinding.severity == "deficiency").order_by(StoredFinding.id)))
+
+    def message_and_reply(self, message_id: int) -> tuple[Message | None, Outbox | None]:
+        """A stored message and the reply queued for it, if any."""
+        with self.session() as s:
+            return (s.get(Message, message_id),
+                    s.exec(select(Outbox).where(Outbox.message_id == message_id)).first())
+
+    def queue_reminder(self, registration_id: int, days_before: int, reply: Outbox) -> bool:
+        """Queue a reminder and note it, together; False when it was queued before."""
+        try:
+            with self.session() as s:
+                s.add(reply)
+                s.flush()
+                s.add(Reminder(registration_id=registration_id, days_before=days_before, outbox_id=reply.id))
+            return True
+        except IntegrityError:
+            return False

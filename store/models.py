@@ -95,6 +95,10 @@ class StoredDocument(SQLModel, table=True):
     kind: str
     stamp: str | None = None
     fields: dict = Field(default_factory=dict, sa_column=Column(JSON))
+    # Lists read from tables (member rows, 附件8 sections) and the text, so a
+    # correction is checked against the whole registration, not its new files only.
+    rows: dict | None = Field(default=None, sa_column=Column(JSON))
+    text: str | None = Field(default=None, sa_column=Column(Text))
     error: str | None = Field(default=None, sa_column=Column(Text))
     archive_path: str = ""
 
@@ -118,13 +122,21 @@ class OutboxStatus:
     QUEUED = "queued"
     SENT = "sent"
     FAILED = "failed"
+    # -- outbox and reminders --
+    # Claimed by a sender, committed before SMTP DATA; `sent` is committed right after.
+    SENDING = "sending"
+    # Left in `sending` by a crash twice: maybe delivered, never sent again; for a person.
+    UNCERTAIN = "uncertain"
 
 
 class Outbox(SQLModel, table=True):
-    """A rendered reply waiting to be sent; one per message, sent at most once."""
+    """A rendered reply waiting to be sent; one per message, sent at most once.
+
+    A reminder answers no single message: its `message_id` is NULL.
+    """
 
     id: int | None = Field(default=None, primary_key=True)
-    message_id: int = Field(foreign_key="message.id", unique=True)
+    message_id: int | None = Field(default=None, foreign_key="message.id", unique=True)
     reply_type: str
     to_addr: str = Field(index=True)
     # Message-ID of our reply, so a correction answering it finds its registration.
@@ -136,6 +148,27 @@ class Outbox(SQLModel, table=True):
     last_error: str | None = Field(default=None, sa_column=Column(Text))
     created_at: datetime = Field(default_factory=utcnow)
     sent_at: datetime | None = None
+    # -- outbox and reminders --
+    # Not tried again before this moment (backoff after a temporary failure).
+    next_attempt_at: datetime | None = Field(default=None, index=True)
+    # When a sender marked it `sending`: a claim older than a send can take is a crash's.
+    claimed_at: datetime | None = Field(default=None, index=True)
+    # Times it went back to the queue after a crash left it in `sending`.
+    resends: int = 0
+    # When its copy was filed in the mailbox's Sent folder ([smtp] sent_copy = "append").
+    filed_at: datetime | None = None
+
+
+class Reminder(SQLModel, table=True):
+    """A reminder queued for one registration at one "days before the deadline"; once each."""
+
+    __table_args__ = (UniqueConstraint("registration_id", "days_before"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    registration_id: int = Field(foreign_key="registration.id", index=True)
+    days_before: int
+    outbox_id: int = Field(foreign_key="outbox.id")
+    created_at: datetime = Field(default_factory=utcnow)
 
 
 class Counter(SQLModel, table=True):

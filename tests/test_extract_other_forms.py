@@ -137,9 +137,16 @@ def test_image_named_as_entry_form_scan_is_that_form_with_its_stamp():
     assert doc.fields == {}
 
 
+def stamped_letter(data) -> list[str]:
+    """A stamped page that is none of the forms (OCR reads it, matches nothing)."""
+    return ["情况说明", f"兹证明{data.group}为我单位正式注册的QC小组，特此说明。", "",
+            f"{'　' * 17}单位（章）　　2023年2月20日"]
+
+
 def test_unnamed_photo_is_a_scan():
+    # An unnamed photo of a form is matched by OCR (tests/test_ocr.py); of anything else, a scan.
     data = sample_entry(5)
-    png = scan_of_form_png(entry_form_lines(data), seal=seal_png(data.enterprise))
+    png = scan_of_form_png(stamped_letter(data), seal=seal_png(data.enterprise))
     doc = extract_document(attachment("IMG_20230220_1012.png", png))
     assert doc.kind is DocumentKind.SCAN
     assert doc.stamp is Stamp.PRESENT
@@ -147,7 +154,7 @@ def test_unnamed_photo_is_a_scan():
 
 def test_scanned_pdf_without_text_is_a_scan_with_its_stamp():
     data = sample_entry(6)
-    pdf = scan_pdf([scan_of_form_png(entry_form_lines(data), seal=seal_png(data.enterprise))])
+    pdf = scan_pdf([scan_of_form_png(stamped_letter(data), seal=seal_png(data.enterprise))])
     doc = extract_document(attachment("扫描件.pdf", pdf))
     assert doc.kind is DocumentKind.SCAN
     assert doc.stamp is Stamp.PRESENT

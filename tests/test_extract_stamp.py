@@ -118,3 +118,38 @@ def test_document_verdict_present_wins_then_uncertain_then_absent():
     stamp, evidence = stamp_of_pictures((letterhead, broken, seal))
     assert stamp is Stamp.PRESENT
     assert evidence.startswith("word/media/image2.png (floating picture)")
+
+
+# ---- hard negatives on whole pages: red that is not a seal, pages without colour ----
+
+def jpeg(data: bytes, quality: int) -> bytes:
+    buf = io.BytesIO()
+    Image.open(io.BytesIO(data)).convert("RGB").save(buf, "JPEG", quality=quality)
+    return buf.getvalue()
+
+
+def test_scanned_page_with_a_red_title_is_not_sealed():
+    page = scan_of_form_png(entry_form_lines(sample_entry(4)), seal=None, title_color=(205, 25, 35), skew=0.7)
+    stamp, evidence = detect_stamp(page)
+    assert stamp is Stamp.ABSENT, evidence
+
+
+def test_red_signature_on_a_colour_scan_is_not_a_seal():
+    page = scan_of_form_png(entry_form_lines(sample_entry(5)), seal=red_text_png("同意推荐"), skew=-1.0)
+    stamp, evidence = detect_stamp(page)
+    assert stamp is Stamp.ABSENT, evidence
+
+
+@pytest.mark.parametrize("quality", [60, 90])
+def test_photo_of_an_unsealed_colour_page_is_never_present(quality):
+    page = jpeg(scan_of_form_png(entry_form_lines(sample_entry(6)), seal=None), quality)
+    assert detect_stamp(page)[0] is not Stamp.PRESENT
+
+
+@pytest.mark.parametrize("seed, sealed", [(7, True), (8, True), (9, False)])
+def test_black_and_white_scans_are_never_present_even_as_jpeg(seed, sealed):
+    data = sample_entry(seed)
+    page = scan_of_form_png(entry_form_lines(data), seal=seal_png(data.enterprise) if sealed else None,
+                            grayscale=True, skew=0.5 * seed - 4)
+    assert detect_stamp(page)[0] is not Stamp.PRESENT
+    assert detect_stamp(jpeg(page, 75))[0] is not Stamp.PRESENT

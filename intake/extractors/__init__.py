@@ -22,7 +22,8 @@ from intake.extractors.convert import convert
 from intake.extractors.docx_reader import read_docx, read_docx_package
 from intake.extractors.html_reader import read_html, read_mhtml
 from intake.extractors.layout import Content
-from intake.extractors.pdf_reader import read_pdf
+from intake.extractors.ocr import MAX_PAGES as OCR_PAGES
+from intake.extractors.pdf_reader import read_pdf, rendered_pages
 from intake.extractors.sheet_reader import read_xls, read_xlsx
 from intake.extractors.slides import read_pptx
 from intake.extractors.sniff import sniff
@@ -97,7 +98,7 @@ def _pdf(att: Attachment, fmt: str) -> Document:
         log.info("Extract %s: PDF unreadable (%s)", att.filename, err)
         locked = b"/Encrypt" in att.payload
         return build.failed(att, "pdf", ENCRYPTED if locked else CORRUPT)
-    return build.document_from(att, content)
+    return build.document_from(att, content, lambda: rendered_pages(att.payload, OCR_PAGES))
 
 
 def _sheet(att: Attachment, fmt: str) -> Document:

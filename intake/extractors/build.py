@@ -3,23 +3,40 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from intake.extractors.forms import FormSpec, RowGroup
+from intake.extractors.labels import normalise
 from intake.extractors.layout import Content
+from intake.extractors.ocr import recognise_scan
 from intake.extractors.recognise import Reading, kind_from_name, recognise
 from intake.extractors.stamp import detect_stamp, stamp_of_pictures
 from intake.model import Attachment, Document, DocumentKind
 
 _NUMBER = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*(?:[%‰]|[^\d\s.]{1,4})?\s*$")
+# Characters of text per picture under which a document is a scan with a caption.
+THIN_TEXT = 30
 
 
-def document_from(attachment: Attachment, content: Content) -> Document:
-    """The document a reader's content is: a recognised form, report, scan or other."""
+# Pages to OCR, produced only when asked for (rendering and OCR are slow).
+PageSource = Callable[[], Iterable[bytes]]
+
+
+def document_from(attachment: Attachment, content: Content, ocr_pages: PageSource | None = None) -> Document:
+    """The document a reader's content is: a recognised form, report, scan or other.
+
+    Pictures with next to no text are a scan (scanner apps print a line such as
+    "Scanned with CamScanner" on every page); `ocr_pages` gives its pages for OCR
+    (an image-only PDF's pages rendered finely), else its largest pictures are read.
+    """
     reading = recognise(content, attachment.filename)
     text = content.text()
-    if reading.kind is DocumentKind.OTHER and not text.strip() and content.pictures:
-        reading = _picture_only(attachment.filename)
+    pages = max(len(content.pictures), content.scanned_pages)
+    if reading.kind is DocumentKind.OTHER and content.pictures and _thin(text, pages):
+        largest = sorted(content.pictures, key=lambda p: len(p.data), reverse=True)
+        reading = _picture_only(attachment.filename, ocr_pages or (lambda: (p.data for p in largest)),
+                                hint=text)
     stamp, evidence = None, None
     if reading.kind is DocumentKind.SCAN or (reading.spec and reading.spec.needs_seal):
         stamp, evidence = stamp_of_pictures(content.pictures)
@@ -30,8 +47,9 @@ def document_from(attachment: Attachment, content: Content) -> Document:
 
 
 def image_document(attachment: Attachment, source_format: str) -> Document:
-    """A photo or scan: the form its file name names (else `scan`), seal from pixels."""
-    reading = _picture_only(attachment.filename)
+    """A photo or scan: the form its file name names, else the one OCR reads (else
+    `scan`); the seal from its pixels."""
+    reading = _picture_only(attachment.filename, lambda: (attachment.payload,))
     stamp, evidence = detect_stamp(attachment.payload)
     return Document(filename=attachment.filename, sha256=attachment.sha256, kind=reading.kind,
                     stamp=stamp, stamp_evidence=f"{attachment.filename}: {evidence}",
@@ -57,9 +75,23 @@ def to_number(text: str) -> int | float | str:
     return float(value) if "." in value else int(value)
 
 
-def _picture_only(filename: str) -> Reading:
-    spec = kind_from_name(filename)
-    return Reading(spec.kind, spec) if spec else Reading(DocumentKind.SCAN)
+def _thin(text: str, pictures: int) -> bool:
+    """Too little text to be a form: a caption or a scanner app's line per picture."""
+    return len(normalise(text)) <= THIN_TEXT * max(1, pictures)
+
+
+def _picture_only(filename: str, pages: PageSource, hint: str = "") -> Reading:
+    """A scan: the form its file name (or its caption) names, else the form OCR
+    reads on it, else `scan`.
+
+    OCR's fields are not kept: the Word version of a form supplies them (SPEC §3),
+    the scan lends its seal.
+    """
+    spec = kind_from_name(filename) or (kind_from_name(hint) if hint.strip() else None)
+    if spec:
+        return Reading(spec.kind, spec)
+    found = recognise_scan(pages(), filename)
+    return Reading(found.kind, found.spec) if found else Reading(DocumentKind.SCAN)
 
 
 def _typed_fields(reading: Reading) -> dict[str, Any]:

@@ -6,6 +6,7 @@ an image, drawn as vectors or scanned with the page is found the same way.
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 
 import pdfplumber
 
@@ -14,6 +15,9 @@ from intake.extractors.layout import Content, Picture, Table, grid_row
 MAX_PAGES = 30         # text of longer PDFs (reports) is read this far
 SEAL_PAGES = 3         # forms carry their seal on the first pages
 RENDER_DPI = 72
+OCR_DPI = 150          # 72 dpi is enough to see a seal, too coarse to read its form
+# A page that is a picture may still carry a scanner app's line ("Scanned with CamScanner").
+SCANNER_LINE = 30
 
 
 def read_pdf(data: bytes, render: bool = True) -> Content:
@@ -24,7 +28,7 @@ def read_pdf(data: bytes, render: bool = True) -> Content:
     with pdfplumber.open(io.BytesIO(data)) as pdf:
         for number, page in enumerate(pdf.pages[:MAX_PAGES], start=1):
             text = page.extract_text() or ""
-            if not text.strip() and page.images:
+            if page.images and len("".join(text.split())) <= SCANNER_LINE:
                 scanned += 1
             blocks += _page_blocks(page, text)
             if render and number <= SEAL_PAGES:
@@ -61,7 +65,14 @@ def _inside(line: dict, bbox) -> bool:
     return x0 <= mid_x <= x1 and top <= mid_y <= bottom
 
 
-def _render(page) -> bytes:
+def rendered_pages(data: bytes, limit: int, dpi: int = OCR_DPI) -> Iterator[bytes]:
+    """The first pages as PNG at `dpi`, rendered one by one as they are asked for (OCR)."""
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        for page in pdf.pages[:limit]:
+            yield _render(page, dpi)
+
+
+def _render(page, dpi: int = RENDER_DPI) -> bytes:
     buf = io.BytesIO()
-    page.to_image(resolution=RENDER_DPI).original.save(buf, "PNG")
+    page.to_image(resolution=dpi).original.save(buf, "PNG")
     return buf.getvalue()

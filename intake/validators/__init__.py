@@ -2,23 +2,44 @@
 
 Every rule is `check(submission, ctx) -> list[Finding]` and never raises for
 bad data; `decide` turns the findings into the verdict. Read RULES to know
-what the product checks.
+what the product checks; the figures (quota, limits, dates) are the
+[competition] keys of the configuration.
 """
 from __future__ import annotations
 
 from intake.model import Finding, Severity, Submission, Verdict
-from intake.validators import completeness, deadline, documents, stamp, topic
-from intake.validators.context import RuleContext
+from intake.validators import (
+    completeness, confidential, consistency, deadline, documents, full_name, nominations, presenters, quota,
+    report_structure, sender, stamp, statistics, team, topic, word_limit,
+)
+from intake.validators.context import History, RuleContext
 
 RULES = (
-    documents.check_has_documents,
-    documents.check_readable,
-    completeness.check_entry_forms,
-    completeness.check_reports,
-    completeness.check_required_fields,
-    stamp.check_stamps,
-    topic.check_topic_type,
-    deadline.check_deadline,
+    # The files: did they arrive, can they be read?
+    documents.check_has_documents,          # NO_DOCUMENTS, LINK_ONLY_ATTACHMENT
+    documents.check_readable,               # UNREADABLE_DOCUMENT
+    # What the notice asks for: a stamped 报名表 and the results report in Word.
+    completeness.check_entry_forms,         # MISSING_ENTRY_FORM
+    completeness.check_reports,             # MISSING_QC_REPORT, QC_REPORT_NOT_WORD
+    completeness.check_required_fields,     # MISSING_FIELD, on every form
+    stamp.check_stamps,                     # MISSING_STAMP / STAMP_UNCERTAIN, on every form that needs a seal
+    # 报名要求.
+    topic.check_topic_type,                 # INVALID_TOPIC_TYPE (报名表, 注册登记表)
+    presenters.check_presenters,            # PRESENTER_COUNT: presenters_min..presenters_max
+    word_limit.check_word_limits,           # WORD_LIMIT: word_limit_* 字
+    confidential.check_confidentiality,     # CONFIDENTIAL_MARKING / POSSIBLE_CONFIDENTIAL
+    deadline.check_deadline,                # LATE_SUBMISSION
+    # Across the unit's mails.
+    quota.check_quota,                      # QUOTA_EXCEEDED: quota_per_enterprise
+    nominations.check_nominations,          # NOMINATION_LIMIT: *_nominations_per_unit
+    # Across the submission's documents.
+    consistency.check_consistency,          # INCONSISTENT_DOCUMENTS
+    team.check_team_eligibility,            # TEAM_INELIGIBLE: a team with incidents
+    # For the secretariat only.
+    statistics.check_statistics,            # STATISTICS_MISMATCH
+    report_structure.check_report_structure,  # REPORT_STRUCTURE: the steps of T/CAQ 10201—2020
+    sender.check_sender,                    # SENDER_UNVERIFIED: SPF/DKIM failed
+    full_name.check_full_names,             # NAME_ABBREVIATED
 )
 
 
@@ -41,4 +62,4 @@ def decide(findings: list[Finding]) -> Verdict:
     return Verdict.ACCEPTED
 
 
-__all__ = ["RULES", "RuleContext", "decide", "validate"]
+__all__ = ["RULES", "History", "RuleContext", "decide", "validate"]

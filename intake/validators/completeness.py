@@ -1,29 +1,51 @@
-"""Is everything the notice asks for there: 报名表, report in Word, required fields?"""
+"""Is everything the notice asks for there: 报名表, report in Word, every required field?
+
+The notice asks each team for "加盖单位公章的报名表" and "QC小组成果WORD版";
+the other forms are optional, but a form that is sent must be filled in.
+Nomination forms and statistics (附件3/4/6/7) concern the unit, not a QC
+result: a mail holding only those lacks no 报名表.
+"""
 from __future__ import annotations
 
 from intake.assemble import WORD_FORMATS
 from intake.extractors.forms import spec_for
-from intake.model import DocumentKind, Finding, Submission
-from intake.validators.context import RuleContext, deficiency
+from intake.model import Document, DocumentKind, Finding, Submission
+from intake.validators.context import RuleContext, deficiency, form_name, is_read_form, review
+from intake.validators.writeups import is_write_up
 
-ENTRY_FORM_REQUIRED = tuple(f.name for f in spec_for(DocumentKind.ENTRY_FORM).fields if f.required)
+UNIT_FORMS = frozenset({DocumentKind.ENTERPRISE_NOMINATION, DocumentKind.PROMOTER_NOMINATION,
+                        DocumentKind.TEAM_NOMINATION, DocumentKind.ACTIVITY_STATISTICS})
+# Placeholders that mean "left blank": the "/" 附件6 prints between 人数 and 时数.
+BLANKS = frozenset({"", "/", "／"})
+# When most labels of a form were not found, the reading is in doubt, not the form.
+MOSTLY_UNREAD = 0.5
 
 
 def check_entry_forms(sub: Submission, ctx: RuleContext) -> list[Finding]:
     """MISSING_ENTRY_FORM when a QC result came without a readable 报名表."""
-    if not any(doc.error is None for doc in sub.documents):
+    readable = [doc for doc in sub.documents if doc.error is None]
+    if not readable:
         return []  # NO_DOCUMENTS already says it
-    has_form = any(p.entry_form for p in sub.pairings)
-    orphans = [p.report for p in sub.pairings if p.entry_form is None]
-    if has_form and not orphans:
-        return []
+    orphans = [p.report for p in sub.pairings if p.entry_form is None and not is_write_up(p.report)]
     if orphans:
         return [deficiency("MISSING_ENTRY_FORM", f"成果报告《{r.filename}》没有对应的报名表（附件2）。",
                            document=r.filename) for r in orphans]
+    if any(p.entry_form for p in sub.pairings):
+        return []
+    if _unit_material_only(readable):
+        names = "、".join(dict.fromkeys(form_name(doc.kind) for doc in readable if doc.kind in UNIT_FORMS))
+        return [review("MANUAL_REVIEW", f"邮件只含{names}，没有报名表和成果报告，"
+                                        "可能是对此前报名的补充材料，请人工归档。")]
     scan_only = any(d.kind is DocumentKind.ENTRY_FORM for d in sub.documents)
     detail = ("报名表只有扫描件或图片，缺少可编辑的Word版报名表（附件2）。" if scan_only
               else "未找到报名表（附件2：竞赛活动报名表）。")
     return [deficiency("MISSING_ENTRY_FORM", detail)]
+
+
+def _unit_material_only(readable: list[Document]) -> bool:
+    kinds = {doc.kind for doc in readable if not is_write_up(doc)}
+    return bool(kinds & UNIT_FORMS) and kinds <= UNIT_FORMS | {DocumentKind.OTHER, DocumentKind.PRESENTATION,
+                                                           DocumentKind.SCAN}
 
 
 def check_reports(sub: Submission, ctx: RuleContext) -> list[Finding]:
@@ -44,14 +66,28 @@ def check_reports(sub: Submission, ctx: RuleContext) -> list[Finding]:
 
 
 def check_required_fields(sub: Submission, ctx: RuleContext) -> list[Finding]:
-    """MISSING_FIELD for each required 报名表 field left empty."""
+    """MISSING_FIELD for each required field left empty, on every form that was read."""
     findings = []
-    for pairing in sub.pairings:
-        form = pairing.entry_form
-        if form is None:
-            continue
-        for name in ENTRY_FORM_REQUIRED:
-            if form.fields.get(name) in (None, "", 0):
-                findings.append(deficiency("MISSING_FIELD", f"报名表中“{name}”一栏未填写。",
-                                           document=form.filename, field=name))
+    for doc in sub.documents:
+        if is_read_form(doc):
+            findings += _missing_fields(doc)
     return findings
+
+
+def _missing_fields(doc: Document) -> list[Finding]:
+    required = [f.name for f in spec_for(doc.kind).fields if f.required]
+    absent = [name for name in required if name not in doc.fields]
+    name = form_name(doc.kind)
+    if required and len(absent) > MOSTLY_UNREAD * len(required):
+        return [review("MANUAL_REVIEW", f"未能从{name}中识别出多数栏目（如“{'”“'.join(absent[:3])}”），"
+                                        "表格可能改动较大，请人工核对是否填写完整。", document=doc.filename)]
+    return [deficiency("MISSING_FIELD", f"{name}中“{field}”一栏未填写。", document=doc.filename, field=field)
+            for field in required if _is_blank(field, doc.fields.get(field))]
+
+
+def _is_blank(field: str, value: object) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, (int, float)):
+        return field == "人数" and value == 0
+    return str(value).strip() in BLANKS

@@ -1,17 +1,45 @@
-"""课题类型 must be one the notice allows (问题解决型 or 创新型)."""
+"""课题类型 must be one the notice allows (问题解决型 or 创新型), on the 报名表
+and on the 注册登记表 (附件5: "课题类型必须注明：问题解决型、创新型")."""
 from __future__ import annotations
 
-from intake.model import Finding, Submission
-from intake.validators.context import RuleContext, deficiency
+import re
+
+from intake.model import Document, DocumentKind, Finding, Submission
+from intake.validators.context import RuleContext, deficiency, form_name, is_read_form
+from intake.validators.names import plain
+
+TICKED = "☑√✓✔■●▇"
+# Types of the former standard: all are 问题解决型 today (T/CAQ 10201—2020).
+FORMER_TYPES = ("现场型", "服务型", "攻关型", "管理型")
+
+
+def topic_type_of(value: object, allowed: tuple[str, ...]) -> str | None:
+    """The one allowed type a value states ("☑创新型 □问题解决型" → 创新型), else None."""
+    text = re.sub(r"\s+", "", plain(value))
+    named = [t for t in allowed if t in text]
+    if len(named) == 1:
+        return named[0]
+    ticked = [t for t in named if text[max(0, text.find(t) - 1):text.find(t)] in tuple(TICKED)]
+    return ticked[0] if len(ticked) == 1 else None
 
 
 def check_topic_type(sub: Submission, ctx: RuleContext) -> list[Finding]:
     allowed = ctx.competition.topic_types
-    findings = []
-    for pairing in sub.pairings:
-        value = str(pairing.field("课题类型") or "").strip()
-        if value and not any(kind in value for kind in allowed):
-            findings.append(deficiency(
-                "INVALID_TOPIC_TYPE", f"课题类型填写为“{value}”，只能是{'或'.join(allowed)}。",
-                document=pairing.entry_form.filename, field="课题类型"))
-    return findings
+    forms = [doc for doc in sub.documents if is_read_form(doc)
+             and doc.kind in (DocumentKind.ENTRY_FORM, DocumentKind.GROUP_REGISTRATION)]
+    return [finding for doc in forms if (finding := _check(doc, allowed))]
+
+
+def _check(doc: Document, allowed: tuple[str, ...]) -> Finding | None:
+    value = plain(doc.fields.get("课题类型"))
+    if not value or topic_type_of(value, allowed):
+        return None  # an empty field is MISSING_FIELD's to report
+    options = "或".join(f"“{t}”" for t in allowed)
+    if sum(t in value for t in allowed) > 1:
+        why = f"{form_name(doc.kind)}的课题类型同时写了“{value}”，请只保留一种：{options}。"
+    elif any(t in value for t in FORMER_TYPES):
+        why = (f"{form_name(doc.kind)}的课题类型填写为“{value}”，按现行准则只能填写{options}"
+               f"（{'、'.join(FORMER_TYPES)}课题均属于问题解决型）。")
+    else:
+        why = f"{form_name(doc.kind)}的课题类型填写为“{value}”，只能填写{options}。"
+    return deficiency("INVALID_TOPIC_TYPE", why, document=doc.filename, field="课题类型")

@@ -116,11 +116,16 @@ class DovecotServer:
     # -- lifecycle ---------------------------------------------------------
 
     def start(self) -> DovecotServer:
-        """Write the config, start Dovecot and wait until a LOGIN succeeds."""
+        """Write the config, start Dovecot and wait until a LOGIN succeeds.
+
+        A restart after stop() listens on the same ports, as a restarted
+        server does for its clients.
+        """
         if self.running:
             return self
         self._prepare_base()
-        self.imap_port, self.imaps_port = _free_ports(2)
+        if not (self.imap_port and self.imaps_port):
+            self.imap_port, self.imaps_port = _free_ports(2)
         mail = pwd.getpwnam(MAIL_USER)
         self.config_path.write_text(_CONFIG.substitute(
             host=self.host, base=self.base, uid=mail.pw_uid, gid=mail.pw_gid,

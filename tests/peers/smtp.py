@@ -3,9 +3,20 @@
 Wraps aiosmtpd's Controller (its own thread and event loop). With a username
 and password it requires AUTH, so a client that forgets to log in fails the
 way it would against smtp.163.com.
+
+A test can script the server's bad days, then let it recover:
+- `stop()` / `start()`: connections are refused in between (same port);
+- `fail_next(n, answer)`: the next n messages get `answer` (421, 451 …) after DATA;
+- `drop_next(n)`: the next n messages lose the connection after their data,
+  before any answer (the server has not taken them);
+- `reject_all(answer)`: every message is refused, e.g. 163's "554 DT:SPM …",
+  as str or as bytes (163 answers in GBK at times);
+- `recover()`: back to accepting everything.
+`attempts` counts every message whose data reached the server.
 """
 from __future__ import annotations
 
+import asyncio
 import socket
 import ssl
 import threading
@@ -16,6 +27,11 @@ from pathlib import Path
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
+
+
+DROP = object()
+DT_SPM = ("554 DT:SPM 163 smtp12,EuCowAD3v9ZbPMtj1W2wAA--.9417S2 1674297435,"
+          "please see http://mail.163.com/help/help_spam_16.htm?ip=127.0.0.1")
 
 
 @dataclass(frozen=True)
@@ -41,6 +57,9 @@ class SmtpCapture:
         self.username, self.password, self.tls = username, password, tls
         self.port = _free_port()
         self.messages: list[CapturedMessage] = []
+        self.attempts = 0
+        self._script: list = []
+        self._permanent: str | bytes | None = None
         self._arrived = threading.Condition()
         options: dict = {"authenticator": self._authenticate, "auth_required": True,
                          "auth_require_tls": False} if username is not None else {}
@@ -49,8 +68,9 @@ class SmtpCapture:
             context.load_cert_chain(str(cert), str(key))
             options.update({"ssl_context": context} if tls == "implicit"
                            else {"tls_context": context, "require_starttls": True})
-        self._controller = Controller(self, hostname=self.host, port=self.port, **options)
-        self._controller.start()
+        self._options = options
+        self._controller: Controller | None = None
+        self.start()
 
     @property
     def url(self) -> str:
@@ -65,8 +85,34 @@ class SmtpCapture:
                 raise AssertionError(f"expected {count} messages within {timeout}s, got {len(self.messages)}")
             return list(self.messages)
 
+    def start(self) -> None:
+        """Listen (again) on the same port."""
+        if self._controller is None:
+            self._controller = Controller(self, hostname=self.host, port=self.port, **self._options)
+            self._controller.start()
+
     def stop(self) -> None:
-        self._controller.stop()
+        """Stop listening: connections are refused until start()."""
+        controller, self._controller = self._controller, None
+        if controller is not None:
+            controller.stop()
+
+    def fail_next(self, count: int, answer: str | bytes = "451 4.3.0 Temporary local problem, try later") -> None:
+        with self._arrived:
+            self._script.extend([answer] * count)
+
+    def drop_next(self, count: int = 1) -> None:
+        with self._arrived:
+            self._script.extend([DROP] * count)
+
+    def reject_all(self, answer: str | bytes = DT_SPM) -> None:
+        with self._arrived:
+            self._permanent = answer
+
+    def recover(self) -> None:
+        with self._arrived:
+            self._script.clear()
+            self._permanent = None
 
     def __enter__(self) -> SmtpCapture:
         return self
@@ -76,7 +122,16 @@ class SmtpCapture:
 
     # -- aiosmtpd hooks (run on the controller's thread) --------------------
 
-    async def handle_DATA(self, server, session, envelope) -> str:
+    async def handle_DATA(self, server, session, envelope) -> str | bytes:
+        with self._arrived:
+            self.attempts += 1
+            answer = self._script.pop(0) if self._script else self._permanent
+            self._arrived.notify_all()
+        if answer is DROP:
+            server.transport.close()
+            await asyncio.sleep(30)  # cancelled as the connection goes: no answer is ever sent
+        if answer is not None:
+            return answer
         raw = envelope.original_content
         login = session.login_data.decode() if isinstance(session.login_data, bytes) else None
         captured = CapturedMessage(

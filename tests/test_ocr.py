@@ -1,0 +1,108 @@
+"""Scans and photos of forms matched to their form by OCR, only when nothing else tells.
+
+Tesseract with Debian's tesseract-ocr-chi-sim is a real peer here, like
+Dovecot elsewhere: scripts/test.sh installs it, and these tests fail
+(not skip) without it.
+"""
+from __future__ import annotations
+
+import io
+import time
+
+import pytest
+from PIL import Image
+
+from intake.archive import sha256_hex
+from intake.extractors import extract_document, ocr
+from intake.fixtures.forms import entry_form_docx, entry_form_lines
+from intake.fixtures.samples import sample_entry
+from intake.fixtures.scans import scan_of_form_png, scan_pdf
+from intake.fixtures.seals import seal_png
+from intake.model import Attachment, DocumentKind, Stamp
+
+PHOTO_NAME = "IMG_20230227_0931.jpg"
+SECONDS_PER_SCAN = 15  # generous: a page takes about half a second, a sideways photo four runs
+
+
+def attachment(name: str, payload: bytes) -> Attachment:
+    return Attachment(filename=name, content_type="", payload=payload, sha256=sha256_hex(payload))
+
+
+def jpeg(png: bytes, *, scale: float = 1.0, turn: int = 0, quality: int = 85) -> bytes:
+    """The scan as a phone or WeChat hands it on: JPEG, resized, maybe sideways (no EXIF)."""
+    img = Image.open(io.BytesIO(png)).convert("RGB")
+    if scale != 1.0:
+        img = img.resize((round(img.width * scale), round(img.height * scale)), Image.LANCZOS)
+    if turn:
+        img = img.rotate(turn, expand=True)
+    buf = io.BytesIO()
+    img.save(buf, "JPEG", quality=quality)
+    return buf.getvalue()
+
+
+def stamped_scan(seed: int, **kw) -> bytes:
+    data = sample_entry(seed)
+    return scan_of_form_png(entry_form_lines(data), seal=seal_png(data.enterprise), **kw)
+
+
+def timed_extract(name: str, payload: bytes):
+    started = time.monotonic()
+    doc = extract_document(attachment(name, payload))
+    assert time.monotonic() - started < SECONDS_PER_SCAN
+    return doc
+
+
+def test_tesseract_with_chinese_is_installed():
+    assert ocr.ocr_available(), "install tesseract-ocr and tesseract-ocr-chi-sim (scripts/test.sh does)"
+
+
+def test_unnamed_photo_of_a_stamped_entry_form_is_that_form():
+    doc = timed_extract(PHOTO_NAME, jpeg(stamped_scan(31, skew=1.2)))
+    assert doc.kind is DocumentKind.ENTRY_FORM
+    assert doc.stamp is Stamp.PRESENT
+    assert doc.fields == {}  # the Word version supplies the fields (SPEC §3)
+
+
+def test_image_only_pdf_of_a_stamped_entry_form_is_that_form():
+    doc = timed_extract("scan0001.pdf", scan_pdf([stamped_scan(32, skew=-0.8)]))
+    assert doc.kind is DocumentKind.ENTRY_FORM and doc.source_format == "pdf"
+    assert doc.stamp is Stamp.PRESENT
+
+
+def test_large_phone_photo_is_read_within_bounds():
+    doc = timed_extract("微信图片_20230227093112.jpg", jpeg(stamped_scan(33), scale=3.0, quality=80))
+    assert doc.kind is DocumentKind.ENTRY_FORM and doc.stamp is Stamp.PRESENT
+
+
+def test_sideways_photo_is_turned_upright():
+    doc = timed_extract(PHOTO_NAME, jpeg(stamped_scan(34), turn=90))
+    assert doc.kind is DocumentKind.ENTRY_FORM and doc.stamp is Stamp.PRESENT
+
+
+def test_unstamped_scan_is_that_form_without_a_seal():
+    data = sample_entry(35)
+    doc = timed_extract(PHOTO_NAME, scan_of_form_png(entry_form_lines(data), seal=None))
+    assert doc.kind is DocumentKind.ENTRY_FORM and doc.stamp is Stamp.ABSENT
+
+
+@pytest.fixture
+def no_ocr(monkeypatch):
+    def refuse(image):
+        raise AssertionError("OCR ran on a document its text layer or file name already identified")
+
+    monkeypatch.setattr(ocr, "read_text", refuse)
+
+
+def test_ocr_stays_out_of_the_way_of_identified_documents(no_ocr):
+    data = sample_entry(36)
+    seal = seal_png(data.enterprise)
+    named = extract_document(attachment("报名表扫描件.jpg", jpeg(stamped_scan(36))))
+    assert named.kind is DocumentKind.ENTRY_FORM and named.stamp is Stamp.PRESENT
+    word = extract_document(attachment("IMG_0001.docx", entry_form_docx(data, seal=seal)))
+    assert word.kind is DocumentKind.ENTRY_FORM and word.fields["QC小组名称"] == data.group
+
+
+def test_scanner_app_pdf_with_a_watermark_line_is_read_by_ocr():
+    pdf = scan_pdf([stamped_scan(37), stamped_scan(38)], watermark="Scanned with CamScanner")
+    doc = timed_extract("CamScanner 02-27-2023 09.31.pdf", pdf)
+    assert doc.kind is DocumentKind.ENTRY_FORM and doc.stamp is Stamp.PRESENT
