@@ -92,7 +92,8 @@ def _common(competition: CompetitionSettings, now: datetime | None) -> dict:
 def _subject(reply_type: ReplyType, registrations: list[RegistrationSummary], competition_name: str) -> str:
     numbers = "、".join(reg.number for reg in registrations)
     if reply_type is ReplyType.ACKNOWLEDGEMENT:
-        return f"报名回执：总编号{numbers}（{competition_name}）"
+        return (f"报名回执：总编号{numbers}（{competition_name}）" if numbers
+                else f"材料接收回执（{competition_name}）")
     if reply_type is ReplyType.DEFICIENCY_NOTICE:
         prefix = f"补正通知：总编号{numbers}" if numbers else "补正通知"
         return f"{prefix} 报名材料需补正（{competition_name}）"

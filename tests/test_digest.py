@@ -151,7 +151,7 @@ def test_digest_lists_new_and_outstanding_registrations_with_problems_in_chinese
     assert new_today == {regs["追梦QC小组"].number, regs["传输保障QC小组"].number, regs[f"{SCRIPT}QC小组"].number}
     [waiting] = page.rows_containing(regs["传输保障QC小组"].number + " 待补正")
     assert regs["传输保障QC小组"].enterprise in waiting[1]
-    assert "报名表未盖公章" in waiting[2] and "未加盖单位公章" in waiting[2]
+    assert "表格未加盖单位公章" in waiting[2] and "未加盖单位公章" in waiting[2]
     assert waiting[3] == "2月27日 10:00"
     # The corrected registration is complete now and no longer outstanding.
     assert not page.rows_containing(regs["5G先锋QC小组"].number + " 待补正")

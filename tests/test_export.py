@@ -107,7 +107,7 @@ def test_register_sheet_has_one_row_per_registration_with_every_field(exported):
     assert (minute(corrected["首次来信时间"]), minute(corrected["最近来信时间"])) == (
         datetime(2023, 2, 25, 10, 0), datetime(2023, 2, 27, 16, 5))  # competition time, as Excel shows it
     waiting = by_number[numbers[still_missing.group]]
-    assert waiting["状态"] == "待补正" and waiting["存在问题"].startswith("1. 报名表未盖公章：")
+    assert waiting["状态"] == "待补正" and waiting["存在问题"].startswith("1. 表格未加盖单位公章：")
     assert waiting["QC小组名称"] == FORMULA
     assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)  # shown, never run
     assert sheet.freeze_panes == "B2" and sheet.auto_filter.ref == f"A1:N{len(rows)}"

@@ -70,11 +70,11 @@ def test_deficiency_notice_says_each_problem_its_file_field_and_fix(settings):
 
     assert content.subject == "补正通知：总编号QC2023-007 报名材料需补正（2023年全省全面质量管理成果竞赛）"
     for text in (content.text, visible_text(content.html)):
-        for expected in ("报名表未盖公章", "报名表未加盖单位公章，也未附盖章扫描件。", "请在报名表上加盖单位公章",
-                         "《晋中分公司报名表.docx》", "报名表有未填写项", "“联系人”", "请补填该栏目",
+        for expected in ("表格未加盖单位公章", "报名表未加盖单位公章，也未附盖章扫描件。", "请在该表上加盖单位公章",
+                         "《晋中分公司报名表.docx》", "表格有未填写项", "“联系人”", "请补填该栏目",
                          "请于2023年3月3日前直接回复本邮件", "总编号保持不变", "无需重新报名"):
             assert expected in text, expected
-    assert content.text.index("报名表未盖公章") < content.text.index("报名表有未填写项")
+    assert content.text.index("表格未加盖单位公章") < content.text.index("表格有未填写项")
 
 
 def test_deficiency_notice_after_the_deadline_does_not_ask_for_it(settings):
@@ -95,7 +95,7 @@ def test_observer_acknowledgement_and_reminder(settings):
     assert observer.text.startswith("李俊杰：") and "现场观摩报名" in visible_text(observer.html)
     assert reminder.subject == "补正提醒：总编号QC2023-007 报名材料尚待补正（2023年全省全面质量管理成果竞赛）"
     for text in (reminder.text, visible_text(reminder.html)):
-        for expected in ("QC2023-007", "报名表未盖公章", "请在报名表上加盖单位公章", "请于2023年3月3日前完成补正",
+        for expected in ("QC2023-007", "表格未加盖单位公章", "请在报名表上加盖单位公章", "请于2023年3月3日前完成补正",
                          "如已发送补正材料，请忽略本提醒", "2023年2月28日"):
             assert expected in text, expected
 
@@ -164,7 +164,7 @@ def test_override_folder_replaces_the_wording(settings, tmp_path):
     assert ack.text == "自定义回执：QC2023-007\n"
     assert ack.html is None, "the built-in HTML would contradict the overridden text"
     assert observer.html == "<p>自定义观摩回执 &lt;b&gt;王&lt;/b&gt;</p>"
-    assert "报名表未盖公章" in notice.text and notice.html, "types not overridden keep the built-in wording"
+    assert "表格未加盖单位公章" in notice.text and notice.html, "types not overridden keep the built-in wording"
 
 
 def test_configured_template_folder_reaches_queued_replies(tmp_path):
@@ -205,3 +205,10 @@ def test_queued_deficiency_notice_carries_what_was_read_from_the_mail(tmp_path):
         for expected in ("QC2023-001", data.enterprise, data.group, *files, "补正方法", "总编号保持不变"):
             assert expected in text, expected
     assert msg["To"].addresses[0].addr_spec == data.sender
+
+
+def test_acknowledgement_without_a_qc_result_lists_no_empty_registration(settings):
+    content = render(settings, ReplyType.ACKNOWLEDGEMENT, registrations=[])
+    assert content.subject == "材料接收回执（2023年全省全面质量管理成果竞赛）"
+    for text in (content.text, visible_text(content.html)):
+        assert "已登记备查" in text and "登记信息如下" not in text and "总编号" not in text
