@@ -16,7 +16,7 @@ from intake.archive import sha256_hex
 from intake.extractors import extract_document, ocr
 from intake.fixtures.forms import entry_form_docx, entry_form_lines
 from intake.fixtures.samples import sample_entry
-from intake.fixtures.scans import scan_of_form_png, scan_pdf
+from intake.fixtures.scans import photo_of_page, photo_of_scene, scan_of_form_png, scan_pdf
 from intake.fixtures.seals import seal_png
 from intake.model import Attachment, DocumentKind, Stamp
 
@@ -69,6 +69,11 @@ def test_image_only_pdf_of_a_stamped_entry_form_is_that_form():
     assert doc.stamp is Stamp.PRESENT
 
 
+def test_phone_photo_of_the_page_on_a_desk_is_that_form_with_its_seal():
+    doc = timed_extract(PHOTO_NAME, photo_of_page(stamped_scan(39), tilt=-3.5, seed=39))
+    assert doc.kind is DocumentKind.ENTRY_FORM and doc.stamp is Stamp.PRESENT
+
+
 def test_large_phone_photo_is_read_within_bounds():
     doc = timed_extract("微信图片_20230227093112.jpg", jpeg(stamped_scan(33), scale=3.0, quality=80))
     assert doc.kind is DocumentKind.ENTRY_FORM and doc.stamp is Stamp.PRESENT
@@ -91,6 +96,12 @@ def no_ocr(monkeypatch):
         raise AssertionError("OCR ran on a document its text layer or file name already identified")
 
     monkeypatch.setattr(ocr, "read_text", refuse)
+
+
+def test_photo_that_is_no_page_is_not_read(no_ocr):
+    # Tesseract is slowest on texture it cannot read: such photos never reach it.
+    doc = extract_document(attachment("IMG_20230301_1530.jpg", photo_of_scene(3)))
+    assert doc.kind is DocumentKind.SCAN
 
 
 def test_ocr_stays_out_of_the_way_of_identified_documents(no_ocr):

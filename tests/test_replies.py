@@ -95,7 +95,7 @@ def test_observer_acknowledgement_and_reminder(settings):
     assert observer.text.startswith("李俊杰：") and "现场观摩报名" in visible_text(observer.html)
     assert reminder.subject == "补正提醒：总编号QC2023-007 报名材料尚待补正（2023年全省全面质量管理成果竞赛）"
     for text in (reminder.text, visible_text(reminder.html)):
-        for expected in ("QC2023-007", "表格未加盖单位公章", "请在报名表上加盖单位公章", "请于2023年3月3日前完成补正",
+        for expected in ("QC2023-007", "表格未加盖单位公章", "请在该表上加盖单位公章", "请于2023年3月3日前完成补正",
                          "如已发送补正材料，请忽略本提醒", "2023年2月28日"):
             assert expected in text, expected
 
