@@ -8,7 +8,6 @@ import signal
 import sys
 from pathlib import Path
 
-from intake.archive import Archive
 from intake.config import ConfigError, Settings, config_path, load_settings
 from intake.mailbox import MailboxError
 from intake.parse import file_received_time
@@ -18,18 +17,10 @@ from intake.sources import read_messages
 log = logging.getLogger("intake")
 
 
-def open_pipeline(settings: Settings) -> Pipeline:
-    from store import Store
-
-    settings.store.archive_dir.mkdir(parents=True, exist_ok=True)
-    return Pipeline(settings=settings, store=Store(settings.store.url),
-                    archive=Archive(settings.store.archive_dir))
-
-
 def cmd_poll(args, settings: Settings) -> int:
     from intake.poll import poll_once
 
-    report = poll_once(open_pipeline(settings))
+    report = poll_once(Pipeline.open(settings))
     log.info("Poll: %d fetched, %d new, %d processed; replies: %d sent, %d failed, %d deferred",
              report.fetched, report.new, len(report.outcomes), report.delivery.sent,
              report.delivery.failed, report.delivery.deferred)
@@ -39,14 +30,14 @@ def cmd_poll(args, settings: Settings) -> int:
 def cmd_run(args, settings: Settings) -> int:
     from intake.service import run_service
 
-    run_service(open_pipeline(settings))
+    run_service(Pipeline.open(settings))
     return 0
 
 
 def cmd_ingest(args, settings: Settings) -> int:
     from intake.poll import deliver
 
-    pipeline, failures = open_pipeline(settings), 0
+    pipeline, failures = Pipeline.open(settings), 0
     for item in read_messages([Path(p) for p in args.paths]):
         message, _ = pipeline.accept(item.raw, account="local", folder=item.source,
                                      received_at=file_received_time(item.raw))

@@ -16,7 +16,6 @@ from collections import Counter
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from intake.archive import Archive
 from intake.config import load_settings
 from intake.fixtures import mails
 from intake.parse import file_received_time
@@ -105,7 +104,7 @@ def run_demo(folder: Path) -> int:
     box = mailbox.Maildir(folder / "sample-mailbox", create=True)
     keys = [box.add(raw) for raw in sample_mails()]  # processed in arrival order
 
-    pipeline = Pipeline(settings, Store(settings.store.url), Archive(settings.store.archive_dir))
+    pipeline = Pipeline.open(settings)
     outcomes = []
     for raw in (box.get_bytes(key) for key in keys):
         message, _ = pipeline.accept(raw, account="demo", folder="sample-mailbox",

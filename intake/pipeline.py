@@ -40,6 +40,12 @@ class Pipeline:
     store: Store
     archive: Archive
 
+    @classmethod
+    def open(cls, settings: Settings) -> "Pipeline":
+        """The pipeline over the configured store and archive folder."""
+        settings.store.archive_dir.mkdir(parents=True, exist_ok=True)
+        return cls(settings=settings, store=Store(settings.store.url), archive=Archive(settings.store.archive_dir))
+
     def accept(self, raw: bytes, *, account: str, folder: str, received_at: datetime,
                uidvalidity: int | None = None, uid: int | None = None) -> tuple[Message, bool]:
         """Archive first, then record; returns the stored message and whether it is new."""

@@ -5,12 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from intake.archive import Archive
 from intake.config import load_settings
 from intake.parse import file_received_time
 from intake.pipeline import Pipeline
 from intake.sources import read_messages
-from store import Store
 from tests.configs import write_config
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "public-mime"
@@ -19,7 +17,7 @@ CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "public-mim
 @pytest.mark.skipif(not CORPUS.is_dir(), reason="needs ../shared/corpus beside the repository")
 def test_every_corpus_message_is_handled(tmp_path):
     settings = load_settings(write_config(tmp_path))
-    pipeline = Pipeline(settings, Store(settings.store.url), Archive(settings.store.archive_dir))
+    pipeline = Pipeline.open(settings)
     files = sorted(p for p in CORPUS.rglob("*") if p.is_file() and p.name not in ("MANIFEST.tsv", "SOURCES.md"))
     failures, handled = [], 0
     for path in files:

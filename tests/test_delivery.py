@@ -3,13 +3,11 @@ from __future__ import annotations
 
 import pytest
 
-from intake.archive import Archive
 from intake.config import load_settings
 from intake.fixtures import mails
 from intake.parse import file_received_time
 from intake.pipeline import Pipeline
 from intake.poll import deliver
-from store import Store
 from tests.configs import write_config
 from tests.peers.dovecot import DEFAULT_PASSWORD, DEFAULT_USER, _make_certificate
 from tests.peers.smtp import SmtpCapture
@@ -23,7 +21,7 @@ def test_reply_is_sent_over_tls_with_login(tmp_path, monkeypatch, tls):
         settings = load_settings(write_config(tmp_path / "svc", transport="smtp", smtp_url=server.url,
                                               smtp_user=DEFAULT_USER, smtp_ca_file=str(cert)))
         monkeypatch.setenv("TEST_SMTP_PASSWORD", DEFAULT_PASSWORD)
-        pipeline = Pipeline(settings, Store(settings.store.url), Archive(settings.store.archive_dir))
+        pipeline = Pipeline.open(settings)
         data, raw = mails.complete_submission(9)
         message, _ = pipeline.accept(raw, account="t", folder="f", received_at=file_received_time(raw))
         pipeline.process(message)
@@ -43,7 +41,7 @@ def test_untrusted_certificate_keeps_reply_queued(tmp_path, monkeypatch):
         settings = load_settings(write_config(tmp_path / "svc", transport="smtp", smtp_url=server.url,
                                               smtp_user=DEFAULT_USER))
         monkeypatch.setenv("TEST_SMTP_PASSWORD", DEFAULT_PASSWORD)
-        pipeline = Pipeline(settings, Store(settings.store.url), Archive(settings.store.archive_dir))
+        pipeline = Pipeline.open(settings)
         _, raw = mails.complete_submission(10)
         message, _ = pipeline.accept(raw, account="t", folder="f", received_at=file_received_time(raw))
         pipeline.process(message)

@@ -13,7 +13,6 @@ from openpyxl import load_workbook
 from PIL import Image
 from sqlmodel import select
 
-from intake.archive import Archive
 from intake.cli import main
 from intake.config import load_settings
 from intake.fixtures import mails
@@ -21,7 +20,6 @@ from intake.parse import file_received_time
 from intake.pipeline import Pipeline
 from notifier import chart
 from notifier.digest import build_digest, digest_message, render_digest_html
-from store import Store
 from store.models import Outbox, OutboxStatus
 from tests.configs import write_config
 from tests.peers.dovecot import DEFAULT_PASSWORD, DEFAULT_USER
@@ -69,7 +67,7 @@ def received(raw: bytes) -> datetime:
 
 def fed_pipeline(folder, store_url: str, **config) -> Pipeline:
     settings = load_settings(write_config(folder, store_url=store_url, deadline=DEADLINE, **config))
-    pipeline = Pipeline(settings, Store(settings.store.url), Archive(settings.store.archive_dir))
+    pipeline = Pipeline.open(settings)
     for raw in sorted(mailbox().values(), key=received):
         message, _ = pipeline.accept(raw, account="test", folder="INBOX", received_at=received(raw))
         pipeline.process(message)

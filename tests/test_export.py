@@ -8,7 +8,6 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from openpyxl import load_workbook
 
-from intake.archive import Archive
 from intake.cli import main
 from intake.config import load_settings
 from intake.fixtures import mails
@@ -21,7 +20,6 @@ from intake.fixtures.samples import enterprise_story, sample_entry
 from intake.fixtures.seals import seal_png
 from intake.parse import file_received_time
 from intake.pipeline import Pipeline
-from store import Store
 from tests.configs import write_config
 
 CST = timezone(timedelta(hours=8))
@@ -74,7 +72,7 @@ def minute(moment: datetime) -> datetime:
 def exported(tmp_path, store_url, capsys):
     """The workbook `intake export` wrote after the mailbox went through the pipeline."""
     settings = load_settings(write_config(tmp_path, store_url=store_url))
-    pipeline = Pipeline(settings, Store(settings.store.url), Archive(settings.store.archive_dir))
+    pipeline = Pipeline.open(settings)
     for raw in mailbox()[3]:
         message, _ = pipeline.accept(raw, account="test", folder="INBOX", received_at=file_received_time(raw))
         pipeline.process(message)

@@ -6,19 +6,17 @@ import email.policy
 
 import pytest
 
-from intake.archive import Archive
 from intake.config import load_settings
 from intake.fixtures import mails
 from intake.parse import file_received_time
 from intake.pipeline import Pipeline
-from store import Store
 from tests.configs import write_config
 
 
 @pytest.fixture
 def pipeline(tmp_path, store_url):
     settings = load_settings(write_config(tmp_path, store_url=store_url))
-    pipe = Pipeline(settings, Store(settings.store.url), Archive(settings.store.archive_dir))
+    pipe = Pipeline.open(settings)
     yield pipe
     pipe.store.close()
 

@@ -10,7 +10,6 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlmodel import select
 
-from intake.archive import Archive
 from intake.config import load_settings
 from intake.fixtures import mails
 from intake.model import Finding, IncomingMail, ReplyType, Severity
@@ -18,7 +17,6 @@ from intake.parse import file_received_time
 from intake.pipeline import Pipeline
 from notifier.compose import compose_reply
 from notifier.render import RegistrationSummary, render_reminder, render_reply
-from store import Store
 from store.models import Outbox
 from tests.configs import write_config
 
@@ -176,7 +174,7 @@ def test_configured_template_folder_reaches_queued_replies(tmp_path):
     path.write_text(path.read_text(encoding="utf-8").replace(
         "[store]", f'templates_dir = "{folder}"\n\n[store]'), encoding="utf-8")
     settings = load_settings(path)
-    pipeline = Pipeline(settings, Store(settings.store.url), Archive(settings.store.archive_dir))
+    pipeline = Pipeline.open(settings)
     data, raw = mails.complete_submission(3)
 
     message, _ = pipeline.accept(raw, account="t", folder="f", received_at=file_received_time(raw))
@@ -191,7 +189,7 @@ def test_configured_template_folder_reaches_queued_replies(tmp_path):
 
 def test_queued_deficiency_notice_carries_what_was_read_from_the_mail(tmp_path):
     settings = load_settings(write_config(tmp_path))
-    pipeline = Pipeline(settings, Store(settings.store.url), Archive(settings.store.archive_dir))
+    pipeline = Pipeline.open(settings)
     data, raw = mails.complete_submission(5, stamped=False)
 
     message, _ = pipeline.accept(raw, account="t", folder="f", received_at=file_received_time(raw))

@@ -13,7 +13,6 @@ from datetime import datetime
 
 import pytest
 
-from intake.archive import Archive
 from intake.config import load_settings
 from intake.fixtures import mails
 from intake.fixtures._mime import CST
@@ -26,7 +25,6 @@ from intake.fixtures.samples import enterprise_story, sample_entry, sample_membe
 from intake.fixtures.seals import seal_png
 from intake.parse import file_received_time
 from intake.pipeline import Pipeline
-from store import Store
 from tests.configs import write_config
 
 DEADLINE = "2023-03-03T00:00:00+08:00"
@@ -41,7 +39,7 @@ TOPICS = ("降低家宽装机超时率", "提高4G基站一次开通率", "降�
 @pytest.fixture
 def pipeline(tmp_path, store_url):
     settings = load_settings(write_config(tmp_path, store_url=store_url, deadline=DEADLINE))
-    pipe = Pipeline(settings, Store(settings.store.url), Archive(settings.store.archive_dir))
+    pipe = Pipeline.open(settings)
     yield pipe
     pipe.store.close()
 

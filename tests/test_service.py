@@ -184,7 +184,7 @@ def test_digest_job_runs_daily_at_send_at_and_reaches_the_secretariat(tmp_path):
     from intake.service import build_scheduler
 
     settings = load_settings(write_config(tmp_path / "svc"))
-    pipeline = Pipeline(settings, Store(settings.store.url), Archive(settings.store.archive_dir))
+    pipeline = Pipeline.open(settings)
     _, raw = complete_submission(12)
     message, _ = pipeline.accept(raw, account="t", folder="f", received_at=file_received_time(raw))
     pipeline.process(message)

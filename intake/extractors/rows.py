@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from intake.extractors.forms import Field, FormSpec, RowGroup
-from intake.extractors.labels import index_for, normalise
+from intake.extractors.labels import LabelIndex, index_for, normalise
 from intake.extractors.layout import Content, Row, Table
 
 # One record's columns: (grid column, field); a header may hold two records
