@@ -2,14 +2,15 @@
 """How well `detect_stamp` tells a unit seal (公章) from everything else.
 
 Builds a labelled set with the fixture builder: seals as people paste them
-(round, oval, rotated, faded, small, transparent, JPEG), colour scans and
-photos with a seal; hard negatives (colour scans and photos without a seal, red
-letterheads, red titles, red handwriting, black-and-white scans where no
-seal's colour can show). Prints per-category counts of present / uncertain
-/ absent, then accuracy, precision and recall of "present" against the
+(round, oval, rotated, faded, small, transparent, JPEG), colour scans, JPEG
+photos and phone photos on a brown desk with a seal; hard negatives (the
+same scans and photos without a seal, red letterheads, red titles, red
+handwriting alone and on a page, black-and-white scans where no seal's
+colour can show). Prints per-category counts of present / uncertain /
+absent, then accuracy, precision and recall of "present" against the
 label, and timing.
 
-    .venv/bin/python scripts/seal_accuracy.py            # 8 pictures per category, ~30 s
+    .venv/bin/python scripts/seal_accuracy.py            # 8 pictures per category, ~40 s
     .venv/bin/python scripts/seal_accuracy.py --n 20 --json
 
 "present" is the only positive answer: "uncertain" goes to a person and
@@ -36,7 +37,7 @@ from PIL import Image  # noqa: E402
 from intake.extractors import detect_stamp  # noqa: E402
 from intake.fixtures.forms import entry_form_lines  # noqa: E402
 from intake.fixtures.samples import sample_entry  # noqa: E402
-from intake.fixtures.scans import scan_of_form_png  # noqa: E402
+from intake.fixtures.scans import photo_of_page, scan_of_form_png  # noqa: E402
 from intake.fixtures.seals import red_letterhead_png, red_text_png, seal_png  # noqa: E402
 from intake.model import Stamp  # noqa: E402
 
@@ -90,8 +91,11 @@ CATEGORIES = (
              lambda r, i: _scan(r, i, _seal(r, i, style="oval" if r.random() < 0.3 else "round"))),
     Category("photo_colour_sealed", True, lambda r, i: _jpeg(_scan(r, i, _seal(r, i, faded=r.random() < 0.5)),
                                                              r.randint(45, 90))),
+    Category("desk_photo_sealed", True, lambda r, i: photo_of_page(_scan(r, i, _seal(r, i)), tilt=r.uniform(-5, 5),
+                                                                    seed=i)),
     Category("scan_colour_plain", False, lambda r, i: _scan(r, i, None)),
     Category("photo_colour_plain", False, lambda r, i: _jpeg(_scan(r, i, None), r.randint(60, 90))),
+    Category("desk_photo_plain", False, lambda r, i: photo_of_page(_scan(r, i, None), tilt=r.uniform(-5, 5), seed=i)),
     Category("red_letterhead", False, lambda r, i: red_letterhead_png(r.choice(LETTERHEADS))),
     Category("red_title_page", False, lambda r, i: _scan(r, i, None, title_color=RED)),
     Category("red_handwriting", False, lambda r, i: red_text_png(r.choice(HANDWRITING))),

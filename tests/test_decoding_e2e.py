@@ -10,18 +10,16 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import io
 from pathlib import Path
 
 import pytest
-from PIL import Image
 
 from intake.fixtures.containers import seven_zip_of, winmail_dat
 from intake.fixtures.forms import entry_form_docx, entry_form_lines, qc_report_docx
 from intake.fixtures.mails import submission_mail, zip_of
 from intake.fixtures.mails_raw import html_paragraphs, netease_large_attachment_html, odd_mail
 from intake.fixtures.samples import sample_entry
-from intake.fixtures.scans import scan_of_form_png
+from intake.fixtures.scans import photo_of_page, scan_of_form_png
 from intake.fixtures.seals import seal_png
 from intake.parse import parse_mail
 from tests.configs import write_config
@@ -32,7 +30,7 @@ LINK_FILE = "2023QC报名材料（晋中分公司·赟）.zip"
 
 
 def entry(seed: int, **overrides):
-    """An entry whose group carries rare characters, mailed from its own address."""
+    """A sample entry mailed from an address of its own."""
     data = sample_entry(seed, **overrides)
     return dataclasses.replace(data, sender=f"unit{seed}@example-{seed}.cn")
 
@@ -40,12 +38,6 @@ def entry(seed: int, **overrides):
 def form_and_report(data, *, stamped: bool = True) -> tuple[bytes, bytes]:
     seal = seal_png(data.enterprise) if stamped else None
     return entry_form_docx(data, seal=seal), qc_report_docx(data, images=1)
-
-
-def jpeg(png: bytes) -> bytes:
-    buf = io.BytesIO()
-    Image.open(io.BytesIO(png)).convert("RGB").save(buf, "JPEG", quality=85)
-    return buf.getvalue()
 
 
 def build_mails() -> dict[str, bytes]:
@@ -156,7 +148,7 @@ def build_mails() -> dict[str, bytes]:
 
     data = entry(213)
     form, report = form_and_report(data, stamped=False)
-    photo = jpeg(scan_of_form_png(entry_form_lines(data), seal=seal_png(data.enterprise), skew=0.6))
+    photo = photo_of_page(scan_of_form_png(entry_form_lines(data), seal=seal_png(data.enterprise)), tilt=2.5)
     mails["unnamed_photo_lends_seal"] = submission_mail(
         data, [(f"报名表-{data.group}.docx", form), (f"{data.topic}.docx", report),
                ("IMG_20230227_0931.jpg", photo)], client="qq_web")

@@ -22,7 +22,7 @@ import numpy as np
 from PIL import Image
 
 from intake.extractors.layout import Picture
-from intake.extractors.ring import ring_of
+from intake.extractors.ring import Ring, ring_of
 from intake.model import Stamp
 
 WORK_SIDE = 640          # images are analysed at most this large
@@ -34,21 +34,40 @@ GREY_IMAGE = 0.001
 BLANK_INK = 0.002        # share of dark pixels under which a grey image is blank
 RED_MIN, CHROMA_MIN, SATURATION_MIN, HUE_SPREAD = 90, 28, 0.12, 0.45
 MIN_RED_PIXELS = 60      # fewer red pixels than this are specks
+CLOSER_SCALE = 1.5       # a doubtful ring on a picture shrunk this much is looked at in full
 
 
 def detect_stamp(image_bytes: bytes) -> tuple[Stamp, str]:
     """Whether one image shows a seal, and what was seen (for the record)."""
     try:
-        rgb = _load(image_bytes)
+        loaded = _load(image_bytes)
     except Exception as err:  # any undecodable picture (EMF, WMF, truncated)
         return Stamp.UNCERTAIN, f"image could not be decoded ({type(err).__name__})"
-    if rgb is None:
+    if loaded is None:
         return Stamp.UNCERTAIN, "image too large to analyse"
-    r, g, b = rgb
+    (r, g, b), scale = loaded
     chroma = np.maximum(np.maximum(r, g), b) - np.minimum(np.minimum(r, g), b)
     if float((chroma > GREY_CHROMA).mean()) < GREY_IMAGE:
         return _grey_verdict((r + g + b) / 3)
-    return _red_verdict(_red_mask(r, g, b, chroma))
+    stamp, why, ring = _red_verdict(_red_mask(r, g, b, chroma))
+    if stamp is Stamp.UNCERTAIN and ring is not None and scale >= CLOSER_SCALE:
+        return _closer_look(image_bytes, ring, scale) or (stamp, why)
+    return stamp, why
+
+
+def _closer_look(data: bytes, ring: Ring, scale: float) -> tuple[Stamp, str] | None:
+    """A ring seen on a large picture shrunk to WORK_SIDE (a phone photo of a whole
+    page) loses its star and lettering; at full resolution it may be a clear seal."""
+    half = 0.75 * max(ring.width, ring.height) * scale
+    box = (int(ring.x * scale - half), int(ring.y * scale - half),
+           int(ring.x * scale + half), int(ring.y * scale + half))
+    with Image.open(io.BytesIO(data)) as img:
+        crop = _on_white(img.crop(box))
+    crop.thumbnail((WORK_SIDE, WORK_SIDE))  # the ring now fills the work area
+    r, g, b = (np.asarray(band, dtype=np.int16) for band in crop.split())
+    chroma = np.maximum(np.maximum(r, g), b) - np.minimum(np.minimum(r, g), b)
+    stamp, why, _ = _red_verdict(_red_mask(r, g, b, chroma))
+    return (stamp, f"{why} (full resolution, around {ring.x},{ring.y})") if stamp is Stamp.PRESENT else None
 
 
 def _red_mask(r, g, b, chroma) -> np.ndarray:
@@ -58,21 +77,22 @@ def _red_mask(r, g, b, chroma) -> np.ndarray:
             & (chroma >= SATURATION_MIN * r) & (np.abs(g - b) <= HUE_SPREAD * chroma))
 
 
-def _red_verdict(red: np.ndarray) -> tuple[Stamp, str]:
-    """The whole red mass first (a pasted seal picture), then each red shape."""
+def _red_verdict(red: np.ndarray) -> tuple[Stamp, str, Ring | None]:
+    """The whole red mass first (a pasted seal picture), then each red shape;
+    with the best ring-like shape seen."""
     whole = ring_of(np.nonzero(red)) if red.sum() >= MIN_RED_PIXELS else None
     if whole and whole.is_seal:
-        return Stamp.PRESENT, f"red seal ring {whole}"
+        return Stamp.PRESENT, f"red seal ring {whole}", whole
     parts = list(_components(red))
     rings = [r for r in map(ring_of, parts) if r]
     best = max(rings, key=lambda r: r.score, default=None)
     if best and best.is_seal:
-        return Stamp.PRESENT, f"red seal ring {best}"
+        return Stamp.PRESENT, f"red seal ring {best}", best
     if best:
-        return Stamp.UNCERTAIN, f"red ring-like shape {best}"
+        return Stamp.UNCERTAIN, f"red ring-like shape {best}", best
     if any(_cut_off(p, red.shape) for p in parts):
-        return Stamp.UNCERTAIN, "a large red shape is cut off at the image edge"
-    return Stamp.ABSENT, "no red ring" if parts else "no red shape"
+        return Stamp.UNCERTAIN, "a large red shape is cut off at the image edge", None
+    return Stamp.ABSENT, "no red ring" if parts else "no red shape", None
 
 
 def stamp_of_pictures(pictures: tuple[Picture, ...]) -> tuple[Stamp, str]:
@@ -94,20 +114,27 @@ def stamp_of_pictures(pictures: tuple[Picture, ...]) -> tuple[Stamp, str]:
     return Stamp.ABSENT, f"{len(pictures)} picture(s), none a seal"
 
 
-def _load(data: bytes) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-    """R, G, B planes on white, at most WORK_SIDE on the long side."""
+def _load(data: bytes) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray], float] | None:
+    """R, G, B planes on white, at most WORK_SIDE on the long side, and how much
+    smaller than the picture they are."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", Image.DecompressionBombWarning)
         img = Image.open(io.BytesIO(data))
         if img.width * img.height > MAX_PIXELS:
             return None
+        full = max(img.size)
         img.draft("RGB", (WORK_SIDE, WORK_SIDE))  # JPEG: decode at reduced size
         img.thumbnail((WORK_SIDE, WORK_SIDE))
-        if img.mode in ("RGBA", "LA", "PA") or "transparency" in img.info:
-            img = img.convert("RGBA")
-            img = Image.alpha_composite(Image.new("RGBA", img.size, "white"), img)
-        img = img.convert("RGB")
-    return tuple(np.asarray(band, dtype=np.int16) for band in img.split())
+        img = _on_white(img)
+    return tuple(np.asarray(band, dtype=np.int16) for band in img.split()), full / max(img.size)
+
+
+def _on_white(img: Image.Image) -> Image.Image:
+    """RGB, transparent parts (an electronic seal's background) made white paper."""
+    if img.mode in ("RGBA", "LA", "PA") or "transparency" in img.info:
+        img = img.convert("RGBA")
+        img = Image.alpha_composite(Image.new("RGBA", img.size, "white"), img)
+    return img.convert("RGB")
 
 
 def _cut_off(points: tuple[np.ndarray, np.ndarray], shape: tuple[int, ...]) -> bool:
