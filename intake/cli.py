@@ -12,6 +12,7 @@ from intake.config import ConfigError, Settings, config_path, load_settings
 from intake.mailbox import MailboxError
 from intake.parse import file_received_time
 from intake.pipeline import Pipeline
+from intake.progress import Progress
 from intake.sources import read_messages
 
 log = logging.getLogger("intake")
@@ -37,8 +38,11 @@ def cmd_run(args, settings: Settings) -> int:
 def cmd_ingest(args, settings: Settings) -> int:
     from intake.poll import deliver
 
-    pipeline, failures = Pipeline.open(settings), 0
+    pipeline, failures, progress = Pipeline.open(settings), 0, Progress("已处理")
+    if progress.active:  # the counter replaces the per-message log lines on a terminal
+        logging.getLogger("intake.pipeline").setLevel(logging.WARNING)
     for item in read_messages([Path(p) for p in args.paths]):
+        progress.step()
         message, _ = pipeline.accept(item.raw, account="local", folder=item.source,
                                      received_at=file_received_time(item.raw))
         try:
@@ -50,10 +54,26 @@ def cmd_ingest(args, settings: Settings) -> int:
             continue
         if args.json:
             print(json.dumps(outcome, ensure_ascii=False), flush=True)
+    progress.close()
     deliver(pipeline)
     if failures:
         print(f"intake: {failures} message(s) could not be processed; see the log", file=sys.stderr)
     return 1 if failures else 0
+
+
+def cmd_retry(args, settings: Settings) -> int:
+    """Re-run quarantined messages after the cause was fixed (a reader bug, a full disk)."""
+    from intake.poll import deliver
+
+    pipeline = Pipeline.open(settings)
+    requeued = pipeline.store.requeue_quarantined(args.messages)
+    pipeline.process_pending()
+    deliver(pipeline)
+    statuses = [pipeline.store.message_by_hash(m.raw_sha256).status for m in requeued]
+    still_failing = len(statuses) - statuses.count("processed")
+    print(f"已重新处理 {len(requeued)} 封隔离邮件，{statuses.count('processed')} 封已处理完毕"
+          + (f"，{still_failing} 封仍未成功，请查看日志。" if still_failing else "。"))
+    return 1 if still_failing else 0
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
@@ -147,6 +167,9 @@ def build_parser() -> argparse.ArgumentParser:
     export = sub.add_parser("export", help="write the registry (and 附件8 推荐汇总表) as an Excel file")
     export.add_argument("file", metavar="FILE.xlsx")
     export.set_defaults(func=cmd_export)
+    retry = sub.add_parser("retry", help="re-run quarantined messages after the cause was fixed")
+    retry.add_argument("messages", nargs="*", help="content hash (prefix) or Message-ID; default: all quarantined")
+    retry.set_defaults(func=cmd_retry)
     demo = sub.add_parser("demo", help="a local sample mailbox run end to end")
     demo.add_argument("--dir", default="intake-demo", help="folder for the demo's files (default: intake-demo)")
     demo.set_defaults(func=cmd_demo, needs_config=False)

@@ -106,6 +106,18 @@ class Store:
         with self.session() as s:
             return list(s.exec(query.order_by(Message.received_at, Message.id).limit(limit)))
 
+    def requeue_quarantined(self, keys: list[str]) -> list[Message]:
+        """Put quarantined messages back in the queue (all, or those whose content hash
+        starts with, or whose Message-ID equals, one of `keys`); processed ones stay as they are."""
+        with self.session() as s:
+            rows = list(s.exec(select(Message).where(Message.status == MessageStatus.QUARANTINED)))
+            chosen = [row for row in rows if not keys or any(
+                row.raw_sha256.startswith(key.lower()) or row.message_id == key for key in keys)]
+            for row in chosen:
+                row.status, row.attempts = MessageStatus.PENDING, 0
+                s.add(row)
+            return chosen
+
     def lock_message(self, s: Session, message_id: int) -> Message:
         """The message row, locked against other workers until the transaction ends."""
         return s.exec(select(Message).where(Message.id == message_id).with_for_update()).one()
