@@ -279,7 +279,7 @@ def _unhandled(m: Message) -> ReviewItem:
         title, detail = "邮件无法解析", f"{(m.error or '').strip()}。原始邮件已存档，请在邮箱中查看"
     else:
         title, detail = "系统处理出错", (f"处理该邮件时出错（{(m.error or '').strip()}），已重试{m.attempts}次；"
-                                         "原始邮件已存档，请在邮箱中查看并人工处理")
+                                         "原始邮件已存档；排除原因后可由管理员运行 intake retry 重新处理")
     return ReviewItem(title, detail, None, "", m.sender, m.subject, aware(m.received_at))
 
 
