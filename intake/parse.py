@@ -34,6 +34,15 @@ _GB_NAMES = {name.decode() for name in _GB_ALIASES.split(b"|")} | {"gb18030"}
 _TAGS = re.compile(r"(?is)<(script|style|head)\b.*?</\1>|<[^>]+>")
 _BREAKS = re.compile(r"(?i)<\s*(br|/p|/div|/tr|/li|/h\d)\b[^>]*>")
 _NAME_HEADERS = ("content-type", "content-disposition")
+# Control characters in a decoded header (NUL, ESC, C1) are never the sender's text.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# A registration mail has tens of parts; thousands cost mail-parser seconds each thousand.
+MAX_PARTS = 500
+_HEADER_END = re.compile(rb"\r?\n\r?\n")
+
+
+class MailRefused(ValueError):
+    """A message not worth parsing; the text says why, in Chinese, for the secretariat."""
 
 
 def widen_gb_charsets(raw: bytes) -> bytes:
@@ -86,7 +95,7 @@ def decode_header_value(value: object) -> str:
         chunks = [(str(value), None)]
     text = "".join(chunk if isinstance(chunk, str) else decode_bytes(chunk, charset)
                    for chunk, charset in chunks)
-    return " ".join(text.split())
+    return " ".join(_CONTROL.sub(" ", text).split())
 
 
 def received_time(headers: dict[str, tuple[str, ...]]) -> datetime | None:
@@ -189,12 +198,38 @@ def _body_text(parsed) -> str:
     return "\n".join(texts["plain"]).strip() or html_to_text("\n".join(texts["html"]))
 
 
+def _sender(message) -> tuple[str, str]:
+    """(display name, address) of From:, the address parsed before any decoding:
+    an encoded word in the name ("=?utf-8?b?…?=" holding "Bcc: x@evil") can never
+    become the address a reply goes to."""
+    raw = next((str(value) for name, value in message.raw_items() if name.lower() == "from"), "")
+    name, address = email.utils.parseaddr(raw)
+    return decode_header_value(decode_bytes(name.encode("utf-8", "surrogateescape"))), address
+
+
+def _refuse_too_many_parts(raw: bytes) -> None:
+    """Raise `MailRefused` for a message of more than MAX_PARTS parts.
+
+    Counting boundary-like lines costs nothing and over-counts; only then is
+    the structure counted for real, with the standard library (far faster).
+    """
+    if raw.count(b"\n--") <= MAX_PARTS:
+        return
+    parts = sum(1 for _ in email.message_from_bytes(raw).walk())
+    if parts > MAX_PARTS:
+        raise MailRefused(f"邮件包含 {parts} 个部分，超过上限 {MAX_PARTS} 个，未自动处理，已转秘书处人工查看")
+
+
 def parse_mail(raw: bytes, received_at: datetime | None = None) -> IncomingMail:
-    """Decode a raw message; missing pieces become empty values, never errors."""
+    """Decode a raw message; missing pieces become empty values, never errors.
+
+    Raises `MailRefused` for a message too complex to parse within bounds.
+    """
+    _refuse_too_many_parts(raw)
     parsed = mailparser.parse_from_bytes(widen_gb_charsets(raw))
     headers = _headers(parsed.message) if parsed.message is not None else {}
     first = lambda name: headers.get(name, ("",))[0]  # noqa: E731
-    name, address = email.utils.parseaddr(first("from"))
+    name, address = _sender(parsed.message) if parsed.message is not None else ("", "")
     body = _body_text(parsed)
     # Bodies are decoded here, never with replacement characters: mail-parser's
     # charset complaint no longer describes what we read.
@@ -219,8 +254,9 @@ def file_received_time(raw: bytes) -> datetime:
     """Received time of a message read from a file: newest Received:, else Date:, else now."""
     from email.parser import BytesHeaderParser
 
+    head = _HEADER_END.split(raw, maxsplit=1)[0]  # not the 100 MB body: the parser would copy it twice
     try:
-        message = BytesHeaderParser().parsebytes(raw)
+        message = BytesHeaderParser().parsebytes(head)
         headers = {name: tuple(str(v) for v in message.get_all(name, [])) for name in ("received", "date")}
     except Exception:  # noqa: BLE001 - any header garbage just means "unknown"
         headers = {}

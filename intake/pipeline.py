@@ -24,7 +24,7 @@ from intake.links import find_link_attachments
 from intake.model import (
     Classification, Document, IncomingMail, ReplyType, Submission, Verdict,
 )
-from intake.parse import parse_mail
+from intake.parse import MailRefused, parse_mail
 from intake.record import Decision, record_decision, record_unreadable
 from intake.validators import RuleContext, decide, validate
 from intake.validators.writeups import is_write_up
@@ -75,6 +75,8 @@ class Pipeline:
         raw = self.archive.read(message.archive_path)
         try:
             mail = parse_mail(raw, message.received_at)
+        except MailRefused as err:
+            return record_unreadable(self.store, message, str(err))
         except Exception as err:  # noqa: BLE001 - mail-parser can fail on broken MIME
             return record_unreadable(self.store, message, f"邮件无法解析：{type(err).__name__}")
         decision = self.decide(mail, message)

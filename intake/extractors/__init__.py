@@ -21,9 +21,10 @@ from intake.extractors import build
 from intake.extractors.convert import convert
 from intake.extractors.docx_reader import read_docx, read_docx_package
 from intake.extractors.html_reader import read_html, read_mhtml
+from intake.extractors.isolate import ParseLimitExceeded, run_limited
 from intake.extractors.layout import Content
 from intake.extractors.ocr import MAX_PAGES as OCR_PAGES
-from intake.extractors.pdf_reader import read_pdf, rendered_pages
+from intake.extractors.pdf_reader import PARSE_MEMORY, PARSE_SECONDS, read_pdf, rendered_pages
 from intake.extractors.sheet_reader import read_xls, read_xlsx
 from intake.extractors.slides import read_pptx
 from intake.extractors.sniff import sniff
@@ -41,6 +42,8 @@ UNSUPPORTED = "不支持的文件类型（{ext}），请转换为 Word（.docx�
 NOT_CONVERTED = "无法读取该 {ext} 文件（格式转换失败，文件可能已损坏或加密），请另存为 .docx 后重新发送"
 BAD_IMAGE = "图片无法打开（文件损坏或格式不支持），请重新拍照或扫描后发送"
 TOO_BIG = "文件解压后过大（疑似异常压缩文件），无法处理，请压缩图片或拆分文件后重新发送"
+OVERRUN = "文件解析超时或所需内存过大（文件结构异常），请重新导出或另存后再发送"
+HOSTILE_XML = "文件内部含有不允许的 XML 声明（DTD/实体，可能是恶意构造的文件），无法读取，请用 Word 或 Excel 重新保存后发送"
 # Our own failure, not the sender's: validators may send it to a person.
 INTERNAL_FAILURE = "文件暂时无法自动读取，已转秘书处人工查看"
 
@@ -92,8 +95,12 @@ def _converted(att: Attachment, fmt: str) -> Document:
 
 
 def _pdf(att: Attachment, fmt: str) -> Document:
+    """pdfminer is where a crafted file can hang or balloon: it reads in a child process."""
     try:
-        content = read_pdf(att.payload)
+        content = run_limited(read_pdf, att.payload, seconds=PARSE_SECONDS, memory=PARSE_MEMORY)
+    except (ParseLimitExceeded, MemoryError) as err:
+        log.warning("Extract %s: PDF parse stopped (%s)", att.filename, err or type(err).__name__)
+        return build.failed(att, "pdf", OVERRUN)
     except Exception as err:  # pdfminer raises many types for damaged files
         log.info("Extract %s: PDF unreadable (%s)", att.filename, err)
         locked = b"/Encrypt" in att.payload
@@ -154,7 +161,7 @@ def _text_content(data: bytes) -> Content:
 
 
 _REFUSED = {"empty": EMPTY, "encrypted": ENCRYPTED, "broken-zip": CORRUPT, "unknown": CORRUPT,
-            "zip-bomb": TOO_BIG}
+            "zip-bomb": TOO_BIG, "xml-dtd": HOSTILE_XML}
 # Sniffed format → reader; LibreOffice reads what has no reader of its own.
 _READERS = {
     "docx": _docx, "doc": _converted, "wps": _converted, "rtf": _converted, "odt": _converted,

@@ -16,6 +16,10 @@ MAX_PAGES = 30         # text of longer PDFs (reports) is read this far
 SEAL_PAGES = 3         # forms carry their seal on the first pages
 RENDER_DPI = 72
 OCR_DPI = 150          # 72 dpi is enough to see a seal, too coarse to read its form
+# Limits of one read_pdf in its own process (isolate.py): a form or report
+# reads in seconds and well under a few hundred MB.
+PARSE_SECONDS = 60
+PARSE_MEMORY = 2 * 1024 ** 3
 # A page that is a picture may still carry a scanner app's line ("Scanned with CamScanner").
 SCANNER_LINE = 30
 
@@ -26,6 +30,8 @@ def read_pdf(data: bytes, render: bool = True) -> Content:
     pictures: list[Picture] = []
     scanned = 0
     with pdfplumber.open(io.BytesIO(data)) as pdf:
+        if not pdf.pages:  # e.g. a page tree that only points at itself
+            raise ValueError("PDF has no readable page")
         for number, page in enumerate(pdf.pages[:MAX_PAGES], start=1):
             text = page.extract_text() or ""
             if page.images and len("".join(text.split())) <= SCANNER_LINE:
