@@ -1,0 +1,1 @@
+"""Helpers of scripts/benchmark.py (fixture cache, floor, proxy, mailbox set-up)."""
