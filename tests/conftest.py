@@ -14,8 +14,6 @@ postgres@127.0.0.1:5432. If it is unreachable the tests fail: CI has it.
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,7 +23,7 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from tests.peers.dovecot import DEFAULT_PASSWORD, DEFAULT_USER, DovecotServer
+from tests.peers.dovecot import DEFAULT_PASSWORD, DEFAULT_USER, DovecotServer, throwaway_dovecot
 from tests.peers.smtp import SmtpCapture
 
 POSTGRES_ADMIN = os.environ.get("INTAKE_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -38,18 +36,9 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.fixture
 def dovecot() -> Iterator[DovecotServer]:
-    """A running Dovecot with an empty mailbox, stopped and removed after.
-
-    Not under tmp_path: pytest's folders are 0700 and Dovecot's unprivileged
-    processes must traverse every folder down to the passwd-file.
-    """
-    base = Path(tempfile.mkdtemp(prefix="intake-dovecot-"))
-    base.chmod(0o755)
-    try:
-        with DovecotServer(base) as server:
-            yield server
-    finally:
-        shutil.rmtree(base, ignore_errors=True)
+    """A running Dovecot with an empty mailbox, stopped and removed after."""
+    with throwaway_dovecot() as server:
+        yield server
 
 
 @pytest.fixture

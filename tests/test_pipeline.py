@@ -8,9 +8,8 @@ import pytest
 
 from intake.config import load_settings
 from intake.fixtures import mails
-from intake.parse import file_received_time
 from intake.pipeline import Pipeline
-from tests.configs import write_config
+from tests.configs import feed, write_config
 
 
 @pytest.fixture
@@ -19,11 +18,6 @@ def pipeline(tmp_path, store_url):
     pipe = Pipeline.open(settings)
     yield pipe
     pipe.store.close()
-
-
-def feed(pipeline: Pipeline, raw: bytes) -> dict:
-    message, _ = pipeline.accept(raw, account="test", folder="INBOX", received_at=file_received_time(raw))
-    return pipeline.process(message)
 
 
 def header(raw: bytes, name: str) -> str:

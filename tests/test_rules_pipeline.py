@@ -23,9 +23,8 @@ from intake.fixtures.forms_extra import (entry_form_with_presenters_docx, sample
 from intake.fixtures.report_problem import STEPS as PROBLEM_STEPS
 from intake.fixtures.samples import enterprise_story, sample_entry, sample_members
 from intake.fixtures.seals import seal_png
-from intake.parse import file_received_time
 from intake.pipeline import Pipeline
-from tests.configs import write_config
+from tests.configs import feed, write_config
 
 DEADLINE = "2023-03-03T00:00:00+08:00"
 # Twenty-one results of one enterprise: more than the notice allows.
@@ -42,11 +41,6 @@ def pipeline(tmp_path, store_url):
     pipe = Pipeline.open(settings)
     yield pipe
     pipe.store.close()
-
-
-def feed(pipeline: Pipeline, raw: bytes) -> dict:
-    message, _ = pipeline.accept(raw, account="test", folder="INBOX", received_at=file_received_time(raw))
-    return pipeline.process(message)
 
 
 def codes(outcome: dict, kind: str = "deficiencies") -> list[str]:

@@ -18,7 +18,7 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
 from tests.configs import write_config
-from tests.peers.dovecot import DEFAULT_PASSWORD, DEFAULT_USER, DovecotServer
+from tests.peers.dovecot import DEFAULT_PASSWORD, DEFAULT_USER, DovecotServer, throwaway_dovecot
 from tests.peers.smtp import SmtpCapture
 
 # SmtpCapture requires AUTH on plain loopback on purpose; aiosmtpd warns about it each time.
@@ -30,16 +30,9 @@ ENV = {**os.environ, "TEST_IMAP_PASSWORD": DEFAULT_PASSWORD, "TEST_SMTP_PASSWORD
        "PYTHONPATH": str(REPO)}
 
 
-@contextmanager
 def dovecot():
-    """A Dovecot of its own in a base folder others can traverse (see tests/conftest.py)."""
-    base = Path(tempfile.mkdtemp(prefix="intake-bench-dovecot-", dir="/var/tmp"))
-    base.chmod(0o755)
-    try:
-        with DovecotServer(base) as server:
-            yield server
-    finally:
-        shutil.rmtree(base, ignore_errors=True)
+    """A Dovecot of its own, under /var/tmp (see tests/peers/dovecot.py)."""
+    return throwaway_dovecot(prefix="intake-bench-dovecot-", parent="/var/tmp")
 
 
 @contextmanager

@@ -18,9 +18,11 @@ import imaplib
 import os
 import pwd
 import re
+import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -301,6 +303,22 @@ class DovecotServer:
                 client.logout()
             except (OSError, imaplib.IMAP4.error):
                 pass
+
+
+@contextmanager
+def throwaway_dovecot(prefix: str = "intake-dovecot-", parent: str | None = None) -> Iterator[DovecotServer]:
+    """A running Dovecot in a fresh folder, stopped and removed after.
+
+    Not under pytest's tmp_path: those folders are 0700 and Dovecot's
+    unprivileged processes must traverse every folder down to the passwd-file.
+    """
+    base = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
+    base.chmod(0o755)
+    try:
+        with DovecotServer(base) as server:
+            yield server
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
 
 
 def _free_ports(count: int) -> list[int]:
