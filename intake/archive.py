@@ -58,11 +58,12 @@ class Archive:
             stem, dot, ext = name.rpartition(".")
             name = f"{stem or ext}-{sha256_hex(payload)[:8]}{dot}{ext if stem else ''}"
             target = self.root / folder / name
-        self._write_once(target, payload)
+        # No fsync: an attachment can always be cut out of its raw message again.
+        self._write_once(target, payload, durable=False)
         return str(folder / name)
 
     @staticmethod
-    def _write_once(target: Path, data: bytes) -> None:
+    def _write_once(target: Path, data: bytes, durable: bool = True) -> None:
         if target.exists() and target.stat().st_size == len(data):
             return
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -70,8 +71,9 @@ class Archive:
         try:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
+                if durable:
+                    handle.flush()
+                    os.fsync(handle.fileno())
             os.replace(tmp, target)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)

@@ -21,7 +21,8 @@ log = logging.getLogger("intake")
 def cmd_poll(args, settings: Settings) -> int:
     from intake.poll import poll_once
 
-    report = poll_once(Pipeline.open(settings))
+    with Pipeline.open(settings) as pipeline:
+        report = poll_once(pipeline)
     log.info("Poll: %d fetched, %d new, %d processed; replies: %d sent, %d failed, %d deferred",
              report.fetched, report.new, len(report.outcomes), report.delivery.sent,
              report.delivery.failed, report.delivery.deferred)
@@ -31,28 +32,33 @@ def cmd_poll(args, settings: Settings) -> int:
 def cmd_run(args, settings: Settings) -> int:
     from intake.service import run_service
 
-    run_service(Pipeline.open(settings))
+    with Pipeline.open(settings) as pipeline:
+        run_service(pipeline)
     return 0
 
 
 def cmd_ingest(args, settings: Settings) -> int:
+    with Pipeline.open(settings) as pipeline:
+        return _ingest(pipeline, args)
+
+
+def _ingest(pipeline: Pipeline, args) -> int:
     from intake.poll import deliver
 
-    pipeline, failures, progress = Pipeline.open(settings), 0, Progress("已处理")
+    failures, progress = 0, Progress("已处理")
     if progress.active:  # the counter replaces the per-message log lines on a terminal
         logging.getLogger("intake.pipeline").setLevel(logging.WARNING)
-    for item in read_messages([Path(p) for p in args.paths]):
+
+    def accepted():
+        for item in read_messages([Path(p) for p in args.paths]):
+            yield pipeline.accept(item.raw, account="local", folder=item.source,
+                                  received_at=file_received_time(item.raw))[0]
+
+    for message, outcome in pipeline.process_stream(accepted()):
         progress.step()
-        message, _ = pipeline.accept(item.raw, account="local", folder=item.source,
-                                     received_at=file_received_time(item.raw))
-        try:
-            outcome = pipeline.process(message)
-        except Exception as err:  # noqa: BLE001 - report, count, go on with the next
-            pipeline.store.note_failure(message.id, f"{type(err).__name__}: {err}")
-            log.exception("%s: processing failed", item.source)
+        if outcome is None:
             failures += 1
-            continue
-        if args.json:
+        elif args.json:
             print(json.dumps(outcome, ensure_ascii=False), flush=True)
     progress.close()
     deliver(pipeline)
@@ -65,11 +71,11 @@ def cmd_retry(args, settings: Settings) -> int:
     """Re-run quarantined messages after the cause was fixed (a reader bug, a full disk)."""
     from intake.poll import deliver
 
-    pipeline = Pipeline.open(settings)
-    requeued = pipeline.store.requeue_quarantined(args.messages)
-    pipeline.process_pending()
-    deliver(pipeline)
-    statuses = [pipeline.store.message_by_hash(m.raw_sha256).status for m in requeued]
+    with Pipeline.open(settings) as pipeline:
+        requeued = pipeline.store.requeue_quarantined(args.messages)
+        pipeline.process_pending()
+        deliver(pipeline)
+        statuses = [pipeline.store.message_by_hash(m.raw_sha256).status for m in requeued]
     still_failing = len(statuses) - statuses.count("processed")
     print(f"已重新处理 {len(requeued)} 封隔离邮件，{statuses.count('processed')} 封已处理完毕"
           + (f"，{still_failing} 封仍未成功，请查看日志。" if still_failing else "。"))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
@@ -53,6 +53,8 @@ class CompetitionSettings:
 class StoreSettings:
     url: str
     archive_dir: Path
+    # Processes that parse mails and read attachments ahead (0: all in the main process).
+    workers: int = 2
 
 
 @dataclass(frozen=True)
@@ -262,12 +264,15 @@ def load_settings(path: Path) -> Settings:
     store = StoreSettings(
         url=st.get("url", str),
         archive_dir=st.path_("archive_dir"),
+        workers=st.get("workers", int, min(2, len(os.sched_getaffinity(0)))),
     )
+    if store.workers < 0:
+        raise st._fail("workers", f"must be 0 or more, not {store.workers}")
     if "://" not in store.url:
         raise ConfigError(f"{path}: [store] url must be an SQLAlchemy URL such as sqlite:///intake.db")
     if store.url.startswith("sqlite:///") and not store.url.startswith("sqlite:////"):
         relative = store.url.removeprefix("sqlite:///")
-        store = StoreSettings(url=f"sqlite:///{path.parent / relative}", archive_dir=store.archive_dir)
+        store = replace(store, url=f"sqlite:///{path.parent / relative}")
 
     mb = _table(doc, "mailbox", path)
     mailbox = MailboxSettings(

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import email.utils
 import logging
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from intake.archive import Archive
@@ -24,7 +25,7 @@ from intake.links import find_link_attachments
 from intake.model import (
     Classification, Document, IncomingMail, ReplyType, Submission, Verdict,
 )
-from intake.parse import MailRefused, parse_mail
+from intake.prepare import Prepared, Preparer, prepare
 from intake.record import Decision, record_decision, record_unreadable
 from intake.validators import RuleContext, decide, validate
 from intake.validators.writeups import is_write_up
@@ -39,12 +40,26 @@ class Pipeline:
     settings: Settings
     store: Store
     archive: Archive
+    # Parses and extracts ahead; in-process unless `open` gives it workers.
+    preparer: Preparer = field(default_factory=lambda: Preparer(0))
 
     @classmethod
     def open(cls, settings: Settings) -> "Pipeline":
         """The pipeline over the configured store and archive folder."""
         settings.store.archive_dir.mkdir(parents=True, exist_ok=True)
-        return cls(settings=settings, store=Store(settings.store.url), archive=Archive(settings.store.archive_dir))
+        return cls(settings=settings, store=Store(settings.store.url), archive=Archive(settings.store.archive_dir),
+                   preparer=Preparer(settings.store.workers))
+
+    def close(self) -> None:
+        """Stop the worker processes and let go of the database."""
+        self.preparer.close()
+        self.store.close()
+
+    def __enter__(self) -> "Pipeline":
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
 
     def accept(self, raw: bytes, *, account: str, folder: str, received_at: datetime,
                uidvalidity: int | None = None, uid: int | None = None) -> tuple[Message, bool]:
@@ -56,43 +71,69 @@ class Pipeline:
 
     def process_pending(self) -> list[dict]:
         """Process every archived message not yet processed; one failure never stops the rest."""
-        outcomes, failed = [], set()
-        while batch := self.store.pending_messages(exclude=failed):
-            for message in batch:
-                try:
-                    outcomes.append(self.process(message))
-                except Exception as err:  # noqa: BLE001 - the per-message error boundary
-                    row = self.store.note_failure(message.id, f"{type(err).__name__}: {err}")
-                    log.exception("Message %s (%s): processing failed, attempt %d, now %s",
-                                  message.id, message.raw_sha256[:12], row.attempts, row.status)
-                    failed.add(message.id)
+        outcomes, done = [], set()
+        while batch := self.store.pending_messages(exclude=done):
+            done.update(message.id for message in batch)
+            outcomes += [outcome for _, outcome in self.process_stream(batch) if outcome is not None]
         return outcomes
 
+    def process_stream(self, messages: Iterable[Message]) -> Iterator[tuple[Message, dict | None]]:
+        """Process messages in order, parsing and extracting the next ones ahead in worker
+        processes. Yields each message with its outcome (None: it failed this time, and the
+        failure is counted against it); one processed before gives its recorded outcome.
+        A message another worker has claimed is left to it (SPEC §8: never twice).
+        """
+        for message, prepared in self.preparer.map(messages, self._claim_and_load):
+            if prepared is None:
+                if message.status == MessageStatus.PROCESSED:
+                    yield message, message.outcome
+                continue
+            try:
+                if isinstance(prepared, Exception):
+                    raise prepared
+                yield message, self._finish(message, prepared)
+            except Exception as err:  # noqa: BLE001 - the per-message error boundary
+                row = self.store.note_failure(message.id, f"{type(err).__name__}: {err}")
+                log.error("Message %s (%s): processing failed, attempt %d, now %s: %s",
+                          message.id, message.raw_sha256[:12], row.attempts, row.status, err,
+                          exc_info=not isinstance(err, OSError))
+                yield message, None
+            finally:
+                self.store.release(message.id)
+
     def process(self, message: Message) -> dict:
-        """Run one recorded message through every stage and record the decision."""
+        """Run one recorded message through every stage, in this process, and record the decision."""
         if message.status == MessageStatus.PROCESSED:
             return message.outcome
-        raw = self.archive.read(message.archive_path)
-        try:
-            mail = parse_mail(raw, message.received_at)
-        except MailRefused as err:
-            return record_unreadable(self.store, message, str(err))
-        except Exception as err:  # noqa: BLE001 - mail-parser can fail on broken MIME
-            return record_unreadable(self.store, message, f"邮件无法解析：{type(err).__name__}")
-        decision = self.decide(mail, message)
-        outcome = record_decision(self.store, self.archive, self.settings, message, mail, decision)
+        return self._finish(message, prepare(*self._load(message)))
+
+    def _load(self, message: Message) -> tuple[bytes, datetime]:
+        return self.archive.read(message.archive_path), message.received_at
+
+    def _claim_and_load(self, message: Message) -> tuple[bytes, datetime] | None:
+        """What to prepare for a pending message this process could claim, else None."""
+        if message.status != MessageStatus.PENDING or not self.store.claim(message.id):
+            return None
+        return self._load(message)
+
+    def _finish(self, message: Message, prepared: Prepared) -> dict:
+        """Decide and record a prepared message."""
+        if prepared.mail is None:
+            return record_unreadable(self.store, message, prepared.unreadable)
+        decision = self.decide(prepared.mail, message, prepared.extraction)
+        outcome = record_decision(self.store, self.archive, self.settings, message, prepared.mail, decision)
         _log_outcome(outcome)
         return outcome
 
-    def decide(self, mail: IncomingMail, message: Message) -> Decision:
-        """Classify, extract, validate: everything short of writing it down."""
+    def decide(self, mail: IncomingMail, message: Message, extraction: Extraction | None = None) -> Decision:
+        """Classify, extract (unless done ahead), validate: everything short of writing it down."""
         own = frozenset({_address(self.settings.smtp.sender), self.settings.mailbox.username.lower()})
         lookups: Lookups = look_up(self.store, mail, message.id, self.settings.competition.code_prefix)
         kind = classify_envelope(mail, own_addresses=own, duplicate=lookups.duplicate,
                                  cites_registration=bool(lookups.cited))
         if kind not in (None, Classification.CORRECTION):
             return Decision(classification=kind)
-        extraction = extract_all(mail.attachments)
+        extraction = extraction or extract_all(mail.attachments)
         documents, files = extraction.documents, extraction.files
         if kind is None:
             kind = classify_content(mail, documents)

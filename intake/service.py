@@ -31,7 +31,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 
 from intake.mailbox import Mailbox, MailboxError
 from intake.pipeline import Pipeline
-from intake.poll import fetch_new
+from intake.poll import take_new
 from notifier.digest import DigestNotSent, build_digest, send_digest
 from notifier.remind import queue_reminders
 from notifier.send import sender_for, utcnow
@@ -91,13 +91,11 @@ class Service:
             self.take_new(mailbox)
 
     def take_new(self, mailbox: Mailbox) -> None:
-        """Fetch and archive what is new, process it, wake the outbox."""
-        fetched, new = fetch_new(self.pipeline, mailbox)
-        outcomes = self.pipeline.process_pending()
-        if fetched or outcomes:
-            log.info("Mailbox: %d fetched, %d new, %d processed", fetched, new, len(outcomes))
-        if any(outcome.get("reply") for outcome in outcomes):
-            self.outbox_due.set()
+        """Fetch and archive what is new and process it, waking the outbox at each reply."""
+        report = take_new(self.pipeline, mailbox,
+                          on_outcome=lambda outcome: outcome.get("reply") and self.outbox_due.set())
+        if report.fetched or report.outcomes:
+            log.info("Mailbox: %d fetched, %d new, %d processed", report.fetched, report.new, len(report.outcomes))
 
     # -- the outbox ------------------------------------------------------------
 
@@ -173,4 +171,5 @@ def run_service(pipeline: Pipeline) -> None:
         service.stop()
         if scheduler.running:
             scheduler.shutdown(wait=True)
+        pipeline.preparer.close()
         log.info("Service stopped")

@@ -59,7 +59,7 @@ def pipeline_run(imap_url: str, label: str, expected: int) -> dict:
             raise SystemExit(f"{label}: intake poll failed:\n{(folder / 'poll.log').read_text()[-3000:]}")
         result.update(json.loads(stages.read_text()))
         # interpreter start-up, imports, and whatever lies between the timed stages
-        result["stages_s"]["other"] = result["wall_s"] - sum(result["stages_s"].values())
+        result["stages_s"]["other"] = round(result["wall_s"] - sum(result["stages_s"].values()), 2)
         result["replies"] = len(smtp.messages)
         result["messages_per_s"] = round(expected / result["wall_s"], 2)
         log_lines = (folder / "poll.log").read_text(errors="replace").splitlines()
@@ -170,7 +170,8 @@ def rss_at(n: int, args) -> dict:
     with env.dovecot() as server:
         env.append_all(server, (p.read_bytes() for p in paths))
         run = pipeline_run(server.url(), f"rss{n}", n)
-    return {"peak_rss_mb": run["peak_rss_mb"], "wall_s": round(run["wall_s"], 1)}
+    return {"peak_rss_mb": run["peak_rss_mb"], "peak_rss_all_mb": run["peak_rss_all_mb"],
+            "wall_s": round(run["wall_s"], 1)}
 
 
 def print_text(result: dict) -> None:
@@ -180,15 +181,17 @@ def print_text(result: dict) -> None:
           f" + decode {fl['decode_s']:.1f} s   ({n / fl['floor_s']:.1f} msg/s)")
     print(f"pipeline, loopback: {lo['wall_s']:.1f} s   ratio {lo['ratio_to_floor']:.2f}x floor"
           f"   {lo['messages_per_s']} msg/s   replies {lo['replies']}")
-    print("  stages (s): " + "  ".join(f"{k} {v:.1f}" for k, v in lo["stages_s"].items()))
-    print(f"  peak RSS {lo['peak_rss_mb']} MB   CPU user {lo['cpu_user_s']:.1f} s + sys {lo['cpu_system_s']:.1f} s"
+    print("  main process, stages (s): " + "  ".join(f"{k} {v:.1f}" for k, v in lo["stages_s"].items()))
+    print(f"  worker processes: parse + extract {lo['workers_cpu_s']['prepare']:.1f} s CPU")
+    print(f"  peak RSS {lo['peak_rss_mb']} MB main process, {lo['peak_rss_all_mb']} MB all processes"
+          f"   main CPU user {lo['cpu_user_s']:.1f} s + sys {lo['cpu_system_s']:.1f} s"
           f"   per-core busy % {lo['cpu_percent_per_core']}")
     if "slow_link" in result:
         sl = result["slow_link"]
         print(f"slow link {sl['rate_mb_s']} MB/s: bare download {sl['bare_download_s']:.1f} s, pipeline"
               f" {sl['wall_s']:.1f} s, ratio {sl['ratio_to_bare_download']:.2f}x   {sl['messages_per_s']} msg/s"
               f"   per-core busy % {sl['cpu_percent_per_core']}")
-        print("  stages (s): " + "  ".join(f"{k} {v:.1f}" for k, v in sl["stages_s"].items()))
+        print("  main process, stages (s): " + "  ".join(f"{k} {v:.1f}" for k, v in sl["stages_s"].items()))
     for size, idle in result.get("idle_poll", {}).items():
         print(f"idle poll, {size} messages: {idle['in_process_ms_median']} ms in-process (max"
               f" {idle['in_process_ms_max']} ms); `intake poll --once` {idle['cli_wall_s']} s incl. start-up;"
@@ -198,7 +201,8 @@ def print_text(result: dict) -> None:
         print(f"APPEND -> reply with IDLE, {lat['trials']} trials: median {lat['median_s']} s,"
               f" p95 {lat['p95_s']} s, max {lat['max_s']} s")
     for size, rss in result.get("rss", {}).items():
-        print(f"peak RSS at N = {size}: {rss['peak_rss_mb']} MB ({rss['wall_s']} s)")
+        print(f"peak RSS at N = {size}: {rss['peak_rss_mb']} MB main process,"
+              f" {rss['peak_rss_all_mb']} MB all processes ({rss['wall_s']} s)")
     print(f"benchmark took {result['benchmark_s']} s; load average at start {result['load_average_at_start']},"
           f" at end {result['load_average_at_end']} (2 cores: more than ~2 means others shared the machine)")
 
@@ -227,6 +231,7 @@ def main() -> int:
         say("APPEND-to-reply latency with IDLE ...")
         result["idle_latency"] = idle_latency(paths, args.trials)
     result["rss"] = {str(args.n): {"peak_rss_mb": result["loopback"]["peak_rss_mb"],
+                                   "peak_rss_all_mb": result["loopback"]["peak_rss_all_mb"],
                                    "wall_s": round(result["loopback"]["wall_s"], 1)}}
     for extra in filter(None, args.rss_n.split(",")):
         say(f"peak RSS at N = {extra} ...")

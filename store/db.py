@@ -12,7 +12,7 @@ from typing import Iterator
 
 from sqlalchemy import event, func, text, update
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import aliased, defer
 from sqlmodel import Session, SQLModel, create_engine, select
 
@@ -22,6 +22,8 @@ from store.models import (
 )
 
 MAX_ATTEMPTS = 3
+# First key of the advisory locks that claim messages (PostgreSQL); the second is the id.
+CLAIM_SPACE = 0x51C0
 
 
 class StoreError(Exception):
@@ -49,6 +51,7 @@ class Store:
 
     def __init__(self, url: str):
         self.engine = make_engine(url)
+        self._claim_connection = None
         SQLModel.metadata.create_all(self.engine)
 
     @contextmanager
@@ -59,6 +62,8 @@ class Store:
                 yield session
 
     def close(self) -> None:
+        if self._claim_connection is not None:
+            self._claim_connection.close()
         self.engine.dispose()
 
     # -- mailbox checkpoints -------------------------------------------------
@@ -117,6 +122,41 @@ class Store:
                 row.status, row.attempts = MessageStatus.PENDING, 0
                 s.add(row)
             return chosen
+
+    def claim(self, message_id: int) -> bool:
+        """Take a pending message for this process, so that two workers sharing the store
+        never process it both. On PostgreSQL a session advisory lock on a connection of
+        its own: the server drops it the moment this process dies, so a crash leaves no
+        stale claim. SQLite serves one process; its claim only checks the status."""
+        if self.engine.dialect.name == "postgresql":
+            if not self._advisory("pg_try_advisory_lock", message_id):
+                return False
+        with self.session() as s:
+            pending = s.exec(select(Message.status).where(Message.id == message_id)).one() == MessageStatus.PENDING
+        if not pending:  # another worker finished it between our look and our claim
+            self.release(message_id)
+        return pending
+
+    def release(self, message_id: int) -> None:
+        """Give up the claim on a message (done, or failed this time)."""
+        if self.engine.dialect.name == "postgresql" and self._claim_connection is not None:
+            self._advisory("pg_advisory_unlock", message_id)
+
+    def _advisory(self, function: str, message_id: int) -> bool:
+        """Call an advisory-lock function on the claims connection, opening it again once
+        if the server dropped it (a restart drops the claims with it)."""
+        for attempt in (1, 2):
+            if self._claim_connection is None:
+                self._claim_connection = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+            try:
+                return bool(self._claim_connection.execute(
+                    text(f"SELECT {function}(:space, :id)"), {"space": CLAIM_SPACE, "id": message_id}).scalar())
+            except DBAPIError:
+                self._claim_connection.invalidate()
+                self._claim_connection = None
+                if attempt == 2:
+                    raise
+        return False
 
     def lock_message(self, s: Session, message_id: int) -> Message:
         """The message row, locked against other workers until the transaction ends."""

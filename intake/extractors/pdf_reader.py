@@ -72,13 +72,15 @@ def _inside(line: dict, bbox) -> bool:
 
 
 def rendered_pages(data: bytes, limit: int, dpi: int = OCR_DPI) -> Iterator[bytes]:
-    """The first pages as PNG at `dpi`, rendered one by one as they are asked for (OCR)."""
+    """The first pages as bitmaps at `dpi`, rendered one by one as they are asked for (OCR)."""
     with pdfplumber.open(io.BytesIO(data)) as pdf:
         for page in pdf.pages[:limit]:
             yield _render(page, dpi)
 
 
 def _render(page, dpi: int = RENDER_DPI) -> bytes:
+    """The page as an uncompressed PPM bitmap: it is only ever decoded again, at once,
+    and a PNG would cost ten times the render to compress."""
     buf = io.BytesIO()
-    page.to_image(resolution=dpi).original.save(buf, "PNG")
+    page.to_image(resolution=dpi).original.convert("RGB").save(buf, "PPM")
     return buf.getvalue()

@@ -3,29 +3,40 @@
     python scripts/bench/staged_poll.py STAGES.json --config X poll --once
 
 Runs intake.cli.main unchanged, after wrapping the stage functions it calls
-with timers; the totals (seconds) are written to STAGES.json at exit:
-fetch (IMAP download, fetch_new minus archive), archive (Pipeline.accept:
-archive file + ledger row), parse (parse_mail), extract (extract_all),
-validate (the rest of Pipeline.decide: lookups, classify, rules),
-store (record_decision), reply (delivery over SMTP).
+with timers; the totals (seconds) are written to STAGES.json at exit.
+In the main process (wall time): fetch (IMAP download), archive
+(Pipeline.accept: archive file + ledger row), wait (for a worker's result:
+the main process had nothing else to do), validate (Pipeline.decide:
+lookups, classify, rules), store (record_decision), reply (delivery over
+SMTP). In the worker processes (CPU time, sampled with psutil): prepare
+(parse_mail + extract_all). Also the peak memory of all the processes
+together (proportional set size, so pages the fork server shares with its
+workers count once; sampled every 0.2 s).
 """
 from __future__ import annotations
 
 import functools
 import json
 import sys
+import threading
 import time
 from collections import defaultdict
 from pathlib import Path
 
+import psutil
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
+import intake.mailbox as mailbox_module
 import intake.pipeline as pipeline_module
 import intake.poll as poll_module
+import intake.prepare as prepare_module
 from intake.cli import main
 
 TOTALS: dict[str, float] = defaultdict(float)
 COUNTS: dict[str, int] = defaultdict(int)
+WORKER_CPU: dict[int, float] = {}
+PEAK = {"rss_all_mb": 0.0, "rss_workers_mb": 0.0}
 
 
 def timed(name, fn):
@@ -40,31 +51,65 @@ def timed(name, fn):
     return wrapper
 
 
-pipeline_module.Pipeline.accept = timed("accept", pipeline_module.Pipeline.accept)
-pipeline_module.Pipeline.decide = timed("decide", pipeline_module.Pipeline.decide)
-pipeline_module.parse_mail = timed("parse", pipeline_module.parse_mail)
-pipeline_module.extract_all = timed("extract", pipeline_module.extract_all)
+def timed_generator(name, fn):
+    """Time spent inside a generator (each next()), not in its consumer."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        source = fn(*args, **kwargs)
+        while True:
+            start = time.perf_counter()
+            try:
+                item = next(source)
+            except StopIteration:
+                return
+            finally:
+                TOTALS[name] += time.perf_counter() - start
+            COUNTS[name] += 1
+            yield item
+    return wrapper
+
+
+def sample_workers(stop: threading.Event) -> None:
+    """CPU time of every descendant process (workers, and the PDF children they reaped)."""
+    me = psutil.Process()
+    while True:
+        workers_rss = 0
+        for child in me.children(recursive=True):
+            try:
+                t = child.cpu_times()
+                WORKER_CPU[child.pid] = t.user + t.system + t.children_user + t.children_system
+                workers_rss += child.memory_full_info().pss  # shared pages counted once
+            except psutil.Error:
+                pass
+        PEAK["rss_workers_mb"] = max(PEAK["rss_workers_mb"], workers_rss / 2 ** 20)
+        PEAK["rss_all_mb"] = max(PEAK["rss_all_mb"], (workers_rss + me.memory_full_info().pss) / 2 ** 20)
+        if stop.wait(0.2):
+            return
+
+
+mailbox_module.Mailbox.fetch_after = timed_generator("fetch", mailbox_module.Mailbox.fetch_after)
+pipeline_module.Pipeline.accept = timed("archive", pipeline_module.Pipeline.accept)
+pipeline_module.Pipeline.decide = timed("validate", pipeline_module.Pipeline.decide)
 pipeline_module.record_decision = timed("store", pipeline_module.record_decision)
-poll_module.fetch_new = timed("fetch_new", poll_module.fetch_new)
+prepare_module.Preparer._result = timed("wait", prepare_module.Preparer._result)
 poll_module.deliver = timed("reply", poll_module.deliver)
 
 
 def stages() -> dict[str, float]:
-    return {
-        "fetch": TOTALS["fetch_new"] - TOTALS["accept"],
-        "archive": TOTALS["accept"],
-        "parse": TOTALS["parse"],
-        "extract": TOTALS["extract"],
-        "validate": TOTALS["decide"] - TOTALS["extract"],
-        "store": TOTALS["store"],
-        "reply": TOTALS["reply"],
-    }
+    return {name: round(TOTALS[name], 2) for name in ("fetch", "archive", "wait", "validate", "store", "reply")}
 
 
 if __name__ == "__main__":
     out = Path(sys.argv[1])
+    stop = threading.Event()
+    sampler = threading.Thread(target=sample_workers, args=(stop,), daemon=True)
+    sampler.start()
     try:
         code = main(sys.argv[2:])
     finally:
-        out.write_text(json.dumps({"stages_s": stages(), "calls": dict(COUNTS)}))
+        stop.set()
+        sampler.join()
+        out.write_text(json.dumps({"stages_s": stages(), "calls": dict(COUNTS),
+                                   "workers_cpu_s": {"prepare": round(sum(WORKER_CPU.values()), 2)},
+                                   **{f"peak_{k}": round(v, 1) for k, v in PEAK.items()}}))
     sys.exit(code)
