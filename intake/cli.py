@@ -150,6 +150,34 @@ def cmd_demo(args, settings: Settings | None) -> int:
     return run_demo(Path(args.dir))
 
 
+def cmd_web(args, settings: Settings) -> int:
+    from console.app import serve
+
+    serve(settings, host=args.host, port=args.port)
+    return 0
+
+
+def cmd_user_add(args, settings: Settings) -> int:
+    """A console account; the password comes from stdin so it never shows in `ps` or shell history."""
+    from console.auth import add_user
+    from store import Store
+
+    if not args.password_stdin:
+        print("intake: give the password on standard input with --password-stdin", file=sys.stderr)
+        return 2
+    password = sys.stdin.readline().rstrip("\r\n")
+    store = Store(settings.store.url)
+    try:
+        created = add_user(store, args.name, password)
+    except ValueError as err:
+        print(f"intake: {err}", file=sys.stderr)
+        return 2
+    finally:
+        store.close()
+    print(f"已创建控制台账号：{args.name.strip()}" if created else f"已更新控制台账号的密码：{args.name.strip()}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="intake", description="QC 成果竞赛报名邮件自动受理")
     parser.add_argument("--config", help="configuration file (default: $INTAKE_CONFIG or ./config.toml)")
@@ -176,6 +204,16 @@ def build_parser() -> argparse.ArgumentParser:
     retry = sub.add_parser("retry", help="re-run quarantined messages after the cause was fixed")
     retry.add_argument("messages", nargs="*", help="content hash (prefix) or Message-ID; default: all quarantined")
     retry.set_defaults(func=cmd_retry)
+    web = sub.add_parser("web", help="the secretariat's web console")
+    web.add_argument("--host", help="address to listen on (default: [web] host, 127.0.0.1)")
+    web.add_argument("--port", type=int, help="port to listen on (default: [web] port, 8080)")
+    web.set_defaults(func=cmd_web)
+    user = sub.add_parser("user", help="accounts of the web console")
+    user_sub = user.add_subparsers(dest="user_command", required=True)
+    user_add = user_sub.add_parser("add", help="create a console account (or set a new password)")
+    user_add.add_argument("name")
+    user_add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    user_add.set_defaults(func=cmd_user_add)
     demo = sub.add_parser("demo", help="a local sample mailbox run end to end")
     demo.add_argument("--dir", default="intake-demo", help="folder for the demo's files (default: intake-demo)")
     demo.set_defaults(func=cmd_demo, needs_config=False)

@@ -126,6 +126,20 @@ class RemindersSettings:
 
 
 @dataclass(frozen=True)
+class WebSettings:
+    """[web]: the secretariat's console (`intake web`)."""
+
+    host: str = "127.0.0.1"
+    port: int = 8080
+    # Environment variable holding the key that signs session cookies.
+    secret_env: str = "INTAKE_WEB_SECRET"
+    # A session ends after this many minutes without a page being opened.
+    session_minutes: float = 480.0
+    # Send the session cookie over HTTPS only (when served behind a TLS proxy).
+    https_only: bool = False
+
+
+@dataclass(frozen=True)
 class Settings:
     path: Path
     competition: CompetitionSettings
@@ -134,6 +148,7 @@ class Settings:
     smtp: SmtpSettings
     digest: DigestSettings
     reminders: RemindersSettings = RemindersSettings()
+    web: WebSettings = WebSettings()
 
     def secret(self, env_name: str) -> str:
         """The secret held in the named environment variable ('' if unset)."""
@@ -319,7 +334,21 @@ def load_settings(path: Path) -> Settings:
     digest = DigestSettings(to=dg.strings("to", []), send_at=send_time)
 
     return Settings(path=path, competition=competition, store=store,
-                    mailbox=mailbox, smtp=smtp, digest=digest, reminders=_reminders(doc, path))
+                    mailbox=mailbox, smtp=smtp, digest=digest, reminders=_reminders(doc, path),
+                    web=_web(doc, path))
+
+
+def _web(doc: dict[str, Any], path: Path) -> WebSettings:
+    wb = _table(doc, "web", path)
+    web = WebSettings(host=wb.get("host", str, "127.0.0.1"), port=wb.get("port", int, 8080),
+                      secret_env=wb.get("secret_env", str, "INTAKE_WEB_SECRET"),
+                      session_minutes=wb.get("session_minutes", float, 480.0),
+                      https_only=wb.get("https_only", bool, False))
+    if not 0 < web.port < 65536:
+        raise wb._fail("port", f"must be a TCP port (1-65535), not {web.port!r}")
+    if web.session_minutes <= 0:
+        raise wb._fail("session_minutes", f"must be a positive number of minutes, not {web.session_minutes!r}")
+    return web
 
 
 def _positive(table: _Table, key: str, default: float) -> float:

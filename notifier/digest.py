@@ -31,6 +31,7 @@ from notifier.registry import (
 from notifier.transport import DirectoryTransport, PermanentFailure, TemporaryFailure, make_transport
 from notifier.workbook import write_workbook
 from store import Store
+from store import console as console_store
 from store.models import Message, MessageStatus, Outbox, OutboxStatus
 
 log = logging.getLogger("intake.notifier")
@@ -53,6 +54,9 @@ COUNT_ROWS = (
 RARE_ROWS = (("own_mail", "本邮箱自己发出的邮件"), ("quarantined", "处理出错的邮件"), ("pending", "尚未处理的邮件"))
 REPLY_LABELS = {"acknowledgement": "报名回执", "deficiency_notice": "补正通知",
                 "observer_acknowledgement": "观摩回执", "reminder": "补正提醒"}
+# What the secretariat can decide in the web console (store/console.py has the codes).
+ACTION_LABELS = {"accept": "予以受理", "waive": "免除此项", "confirm": "确认问题", "notice": "发送补正通知",
+                 "resend": "重发回复", "rerun": "重新处理邮件", "answered": "咨询已答复"}
 CHART_DAYS, MIN_CHART_DAYS = 30, 7
 MAX_INQUIRIES = 100
 
@@ -115,6 +119,18 @@ class TroubledReply:
 
 
 @dataclass(frozen=True)
+class DecisionLine:
+    """Something the secretariat decided in the web console (who, when, what, why)."""
+
+    at: datetime
+    user: str
+    action: str
+    number: str
+    what: str
+    note: str
+
+
+@dataclass(frozen=True)
 class Digest:
     """Everything one digest shows; times are in the competition's time zone."""
 
@@ -137,6 +153,8 @@ class Digest:
     inquiries_total: int
     troubled_replies: tuple[TroubledReply, ...]
     registry_xlsx: bytes
+    # Decisions taken in the web console in the 24 hours before the digest.
+    decisions: tuple[DecisionLine, ...] = ()
 
     @property
     def today(self) -> date:
@@ -173,6 +191,7 @@ def build_digest(store: Store, settings: Settings, now: datetime) -> Digest:
     today = now.date()
     local_day = {m.id: aware(m.received_at).astimezone(tz).date() for m in ledger}
     standing = store.standing_findings()
+    settled = console_store.settled_findings(store)
     return Digest(
         competition=settings.competition.name, now=now, deadline=settings.competition.deadline.astimezone(tz),
         registered=len(rows),
@@ -185,12 +204,29 @@ def build_digest(store: Store, settings: Settings, now: datetime) -> Digest:
         arrivals=_arrivals(ledger, local_day, today),
         new_today=tuple(r for r in rows if r.first_received.astimezone(tz).date() == today),
         outstanding=_outstanding(rows, ledger, standing),
-        review=_review(registry, ledger, standing),
+        review=_review(registry, ledger, [f for f in standing if f.id not in settled]),
         inquiries=_inquiries(ledger, settings),
         inquiries_total=sum(1 for m in ledger if m.classification == "inquiry"),
         troubled_replies=tuple(_troubled(reply) for reply in store.replies_in_trouble()),
         registry_xlsx=write_workbook(registry),
+        decisions=_decisions(store, registry, now),
     )
+
+
+def _decisions(store: Store, registry: Registry, now: datetime) -> tuple[DecisionLine, ...]:
+    """The console's decisions of the last 24 hours up to `now`, oldest first."""
+    lines = []
+    for d in reversed(console_store.decisions(store, since=now - timedelta(hours=24))):
+        at = aware(d.created_at).astimezone(now.tzinfo)
+        if at > now:
+            continue
+        detail = d.detail or {}
+        codes = [detail["code"]] if detail.get("code") else list(detail.get("codes", []))
+        what = ACTION_LABELS.get(d.action, d.action) + (
+            "：" + "、".join(finding_title(code) for code in codes) if codes else "")
+        lines.append(DecisionLine(at, d.user, d.action, registry.numbers_by_id.get(d.registration_id, ""), what,
+                                  d.note))
+    return tuple(lines)
 
 
 def _count_key(message: Message) -> str:

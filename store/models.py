@@ -176,3 +176,38 @@ class Counter(SQLModel, table=True):
 
     name: str = Field(primary_key=True)
     value: int = 0
+
+
+# -- the secretariat's web console ---------------------------------------------
+
+class ConsoleUser(SQLModel, table=True):
+    """A secretariat account for `intake web`; only an Argon2 hash of the password is kept."""
+
+    __tablename__ = "console_user"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True, index=True)
+    password_hash: str
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class ConsoleDecision(SQLModel, table=True):
+    """One thing a person decided in the console: who, when, what, on what, and why.
+
+    `action` is a stable code (console/wording.py has its Chinese); the targets
+    that apply are set, the others stay NULL; `detail` keeps what the action
+    chose (codes of a notice, the outbox row it queued, the status it replaced).
+    """
+
+    __tablename__ = "console_decision"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user: str = Field(index=True)
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+    action: str = Field(index=True)
+    registration_id: int | None = Field(default=None, foreign_key="registration.id", index=True)
+    message_id: int | None = Field(default=None, foreign_key="message.id", index=True)
+    finding_id: int | None = Field(default=None, index=True)
+    outbox_id: int | None = Field(default=None, index=True)
+    note: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    detail: dict | None = Field(default=None, sa_column=Column(JSON))
