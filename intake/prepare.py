@@ -17,6 +17,7 @@ import multiprocessing
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import datetime
@@ -56,14 +57,25 @@ class WorkerDied(Exception):
     """A worker process died while preparing a message."""
 
 
+class PrepareTimeout(Exception):
+    """A message took longer than any honest one to parse and read."""
+
+
+# A message with LibreOffice conversions and OCR reads in well under a minute;
+# one still going after this is stuck in a library and its worker is killed.
+PREPARE_SECONDS = 300.0
+
+
 class Preparer:
-    """`prepare` for a stream of items, `ahead` at a time, results in the items' order.
+    """`task` (by default `prepare`) for a stream of items, `ahead` at a time, results in
+    the items' order.
 
     With `workers=0` everything runs in this process (tests, one-off commands).
     """
 
-    def __init__(self, workers: int, ahead: int | None = None):
-        self.workers = workers
+    def __init__(self, workers: int, ahead: int | None = None, *,
+                 task: Callable[[bytes, datetime], Prepared] = prepare, timeout: float = PREPARE_SECONDS):
+        self.workers, self.task, self.timeout = workers, task, timeout
         self.ahead = ahead or max(2, 3 * workers)
         self._pool: ProcessPoolExecutor | None = None
 
@@ -76,8 +88,7 @@ class Preparer:
         window: deque[tuple[T, Loaded | Exception | None, Future | None]] = deque()
         source = iter(items)
         while True:
-            while len(window) < max(1, self.ahead if self.workers else 1) and (
-                    item := next(source, _END)) is not _END:
+            while len(window) < (self.ahead if self.workers else 1) and (item := next(source, _END)) is not _END:
                 loaded = _call(load, item)
                 running = self._submit(loaded) if self.workers and isinstance(loaded, tuple) else None
                 window.append((item, loaded, running))
@@ -93,29 +104,40 @@ class Preparer:
 
     def _submit(self, loaded: Loaded) -> Future:
         try:
-            return self._executor().submit(prepare, *loaded)
+            return self._executor().submit(self.task, *loaded)
         except BrokenProcessPool:
             self._restart()
-            return self._executor().submit(prepare, *loaded)
+            return self._executor().submit(self.task, *loaded)
 
     def _result(self, loaded: Loaded | Exception | None, running: Future | None) -> Prepared | Exception | None:
         if not isinstance(loaded, tuple):
             return loaded
         if running is None:
-            return _call(lambda args: prepare(*args), loaded)
+            return _call(lambda args: self.task(*args), loaded)
         try:
-            return running.result()
-        except BrokenProcessPool:
-            # The pool is gone and every message in it; only the one that killed it should
-            # pay. Its turn comes first (order), so it is tried again alone, once.
-            self._restart()
             try:
-                return self._executor().submit(prepare, *loaded).result()
+                return self._wait(running)
             except BrokenProcessPool:
-                self._restart()
-                return WorkerDied("读取附件的进程异常退出（文件可能经过恶意构造）")
-        except Exception as err:  # noqa: BLE001 - a result that would not unpickle, etc.
+                # The pool is gone and every message in it; only the one that killed it
+                # should pay. Its turn comes first (order), so it is tried again, once.
+                self._restart(only_if_broken=True)
+                return self._wait(self._submit(loaded))
+        except BrokenProcessPool:
+            self._restart(only_if_broken=True)
+            return WorkerDied("读取附件的进程异常退出（文件可能经过恶意构造）")
+        except Exception as err:  # noqa: BLE001 - a timeout, a result that would not unpickle, ...
             return err
+
+    def _wait(self, running: Future) -> Prepared:
+        try:
+            return running.result(timeout=self.timeout)
+        except FutureTimeout:
+            # A running task cannot be cancelled: its worker is killed (the others' messages
+            # are then tried again) and the pool started afresh.
+            for process in list((self._pool._processes or {}).values()) if self._pool else ():
+                process.kill()
+            self._restart()
+            raise PrepareTimeout(f"读取附件超过 {self.timeout:g} 秒仍未完成（文件结构异常），已停止") from None
 
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
@@ -124,8 +146,12 @@ class Preparer:
             self._pool = ProcessPoolExecutor(self.workers, mp_context=context)
         return self._pool
 
-    def _restart(self) -> None:
-        log.warning("Prepare: a worker process died; starting the pool again")
+    def _restart(self, only_if_broken: bool = False) -> None:
+        """Drop the pool (the next task starts a new one); `only_if_broken`: unless the
+        current pool is a new, working one (its predecessor broke the future at hand)."""
+        if only_if_broken and self._pool is not None and not self._pool._broken:
+            return
+        log.warning("Prepare: a worker process died or was stopped; starting the pool again")
         if self._pool is not None:
             self._pool.shutdown(wait=False, cancel_futures=True)
         self._pool = None
