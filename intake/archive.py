@@ -75,6 +75,11 @@ class Archive:
                     handle.flush()
                     os.fsync(handle.fileno())
             os.replace(tmp, target)
+        except OSError as err:  # a full or read-only disk: say which file
+            Path(tmp).unlink(missing_ok=True)
+            if err.filename is None:
+                err.filename = str(target)
+            raise
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise

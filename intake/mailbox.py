@@ -148,6 +148,8 @@ class Mailbox:
             self._client.login(s.username, self._password)
         except LoginError as err:
             self._discard()
+            if isinstance(err.__context__, IMAPClientAbortError):  # the connection died, not the password
+                raise MailboxError(f"login to {s.host} failed: the connection was lost ({_describe(err)})") from err
             raise MailboxError(
                 f"login refused for {s.username} at {s.host}: check the password in "
                 f"${s.password_env} (for 163.com the 授权码 from the mailbox settings, "
@@ -210,6 +212,8 @@ class Mailbox:
         size = max(1, self.settings.batch_size)
         for start in range(0, len(uids), size):
             yield from self._fetch_batch(uids[start:start + size])
+        if uids:  # what was just taken is not news to the next check() or IDLE
+            self.uidnext = max(self.uidnext, uids[-1] + 1)
 
     def wait_for_new(self, timeout: float, stop: Callable[[], bool] | None = None) -> bool:
         """IDLE up to timeout; True as soon as the server reports new mail.

@@ -28,7 +28,9 @@ from intake.model import Attachment, IncomingMail
 _GB_ALIASES = (rb"gb2312|gb_2312-80|gb_2312|gb2312-80|gb2312-1980|csgb2312|gbk|x-gbk|cp936|ms936"
                rb"|windows-936|euc-cn|euccn|x-euc-cn")
 # A charset parameter, an RFC 2047 encoded word, or an RFC 2231 value (filename*=gbk''…).
-_GB_LABEL = re.compile(rb"(?i)(charset\s*=\s*[\"']?|=\?|\*\s*=\s*[\"']?)(" + _GB_ALIASES
+# Matched against the lower-cased message: a case-insensitive scan of a few hundred KB
+# of base64 costs three times as much.
+_GB_LABEL = re.compile(rb"(charset\s*=\s*[\"']?|=\?|\*\s*=\s*[\"']?)(" + _GB_ALIASES
                        + rb")(?=[\"'?;*\s]|$)", re.M)
 _GB_NAMES = {name.decode() for name in _GB_ALIASES.split(b"|")} | {"gb18030"}
 _TAGS = re.compile(r"(?is)<(script|style|head)\b.*?</\1>|<[^>]+>")
@@ -47,7 +49,11 @@ class MailRefused(ValueError):
 
 def widen_gb_charsets(raw: bytes) -> bytes:
     """Relabel gb2312/GBK charsets as gb18030 in headers, encoded words and RFC 2231 values."""
-    return _GB_LABEL.sub(lambda m: m.group(1) + b"gb18030", raw)
+    pieces, last = [], 0
+    for label in _GB_LABEL.finditer(raw.lower()):  # bytes.lower() keeps every offset
+        pieces += (raw[last:label.start(2)], b"gb18030")
+        last = label.end(2)
+    return b"".join(pieces) + raw[last:] if pieces else raw
 
 
 def html_to_text(markup: str) -> str:

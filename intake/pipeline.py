@@ -10,16 +10,19 @@ is `notifier.send`'s job, afterwards, from the outbox.
 from __future__ import annotations
 
 import email.utils
+import errno
 import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from datetime import datetime
+
+from sqlalchemy.exc import OperationalError
 
 from intake.archive import Archive
 from intake.assemble import pair_documents
 from intake.classify import classify_content, classify_envelope
 from intake.config import Settings
-from intake.extract import Extraction, extract_all
 from intake.history import Lookups, document_key, look_up, rule_history
 from intake.links import find_link_attachments
 from intake.model import (
@@ -29,6 +32,9 @@ from intake.prepare import Prepared, Preparer, prepare
 from intake.record import Decision, record_decision, record_unreadable
 from intake.validators import RuleContext, decide, validate
 from intake.validators.writeups import is_write_up
+
+if TYPE_CHECKING:
+    from intake.extract import Extraction
 from store import Store
 from store.models import Message, MessageStatus
 
@@ -42,6 +48,8 @@ class Pipeline:
     archive: Archive
     # Parses and extracts ahead; in-process unless `open` gives it workers.
     preparer: Preparer = field(default_factory=lambda: Preparer(0))
+    # Messages claimed for the look-ahead and not yet released.
+    _held: set[int] = field(default_factory=set, init=False, repr=False)
 
     @classmethod
     def open(cls, settings: Settings) -> "Pipeline":
@@ -82,24 +90,35 @@ class Pipeline:
         processes. Yields each message with its outcome (None: it failed this time, and the
         failure is counted against it); one processed before gives its recorded outcome.
         A message another worker has claimed is left to it (SPEC §8: never twice).
+
+        A full or read-only disk, or a database that refuses work, is not the message's
+        fault: it raises `StorageTrouble`, the message stays pending without a failed
+        attempt, and the caller tries again later.
         """
-        for message, prepared in self.preparer.map(messages, self._claim_and_load):
-            if prepared is None:
-                if message.status == MessageStatus.PROCESSED:
-                    yield message, message.outcome
-                continue
-            try:
-                if isinstance(prepared, Exception):
-                    raise prepared
-                yield message, self._finish(message, prepared)
-            except Exception as err:  # noqa: BLE001 - the per-message error boundary
-                row = self.store.note_failure(message.id, f"{type(err).__name__}: {err}")
-                log.error("Message %s (%s): processing failed, attempt %d, now %s: %s",
-                          message.id, message.raw_sha256[:12], row.attempts, row.status, err,
-                          exc_info=not isinstance(err, OSError))
-                yield message, None
-            finally:
-                self.store.release(message.id)
+        try:
+            for message, prepared in self.preparer.map(messages, self._claim_and_load):
+                if prepared is None:
+                    if message.status == MessageStatus.PROCESSED:
+                        yield message, message.outcome
+                    continue
+                try:
+                    if isinstance(prepared, Exception):
+                        raise prepared
+                    outcome = self._finish(message, prepared)
+                except Exception as err:  # noqa: BLE001 - the per-message error boundary
+                    if why := storage_trouble(err):
+                        raise StorageTrouble(why) from err
+                    row = self.store.note_failure(message.id, f"{type(err).__name__}: {err}")
+                    log.error("Message %s (%s): processing failed, attempt %d, now %s: %s",
+                              message.id, message.raw_sha256[:12], row.attempts, row.status, err,
+                              exc_info=not isinstance(err, OSError))
+                    outcome = None
+                finally:
+                    self._release(message.id)
+                yield message, outcome
+        finally:
+            for message_id in list(self._held):  # the look-ahead of a round cut short
+                self._release(message_id)
 
     def process(self, message: Message) -> dict:
         """Run one recorded message through every stage, in this process, and record the decision."""
@@ -114,7 +133,12 @@ class Pipeline:
         """What to prepare for a pending message this process could claim, else None."""
         if message.status != MessageStatus.PENDING or not self.store.claim(message.id):
             return None
+        self._held.add(message.id)
         return self._load(message)
+
+    def _release(self, message_id: int) -> None:
+        self._held.discard(message_id)
+        self.store.release(message_id)
 
     def _finish(self, message: Message, prepared: Prepared) -> dict:
         """Decide and record a prepared message."""
@@ -133,7 +157,9 @@ class Pipeline:
                                  cites_registration=bool(lookups.cited))
         if kind not in (None, Classification.CORRECTION):
             return Decision(classification=kind)
-        extraction = extraction or extract_all(mail.attachments)
+        if extraction is None:
+            from intake.extract import extract_all  # in-process: the readers load on first use
+            extraction = extract_all(mail.attachments)
         documents, files = extraction.documents, extraction.files
         if kind is None:
             kind = classify_content(mail, documents)
@@ -159,6 +185,24 @@ class Pipeline:
         return Decision(classification=kind, documents=documents, files=extraction.files, submission=submission,
                         findings=tuple(findings), verdict=verdict, reply_type=reply,
                         corrects=lookups.cited)
+
+
+class StorageTrouble(Exception):
+    """The archive or the database refused the work: nothing is wrong with the message."""
+
+
+_DISK_TROUBLE = {errno.ENOSPC, errno.EROFS, errno.EDQUOT, errno.EIO, errno.EACCES, errno.EPERM}
+
+
+def storage_trouble(err: BaseException) -> str | None:
+    """One line on why the archive or the database refused a write, or None for other errors."""
+    if isinstance(err, StorageTrouble):
+        return str(err)
+    if isinstance(err, OSError) and err.errno in _DISK_TROUBLE:
+        return f"Archive: cannot write {err.filename or 'a file'}: {err.strerror}"
+    if isinstance(err, OperationalError):
+        return f"Store: the database refused the work: {str(err.orig).strip() or type(err.orig).__name__}"
+    return None
 
 
 def merge_with_earlier(new: tuple[Document, ...], earlier: tuple[Document, ...]) -> tuple[Document, ...]:

@@ -23,9 +23,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
 
-from intake.extract import Extraction, extract_all
+from typing import TYPE_CHECKING
+
 from intake.model import IncomingMail
 from intake.parse import MailRefused, parse_mail
+
+if TYPE_CHECKING:
+    from intake.extract import Extraction
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +48,8 @@ class Prepared:
 
 def prepare(raw: bytes, received_at: datetime) -> Prepared:
     """Parse one raw message and read every attachment; never raises for bad input."""
+    from intake.extract import extract_all  # the readers: loaded in the workers, not the main process
+
     try:
         mail = parse_mail(raw, received_at)
     except MailRefused as err:
@@ -142,7 +148,7 @@ class Preparer:
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
             context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(["intake.prepare"])
+            context.set_forkserver_preload(["intake.prepare", "intake.extract"])
             self._pool = ProcessPoolExecutor(self.workers, mp_context=context)
         return self._pool
 

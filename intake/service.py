@@ -30,13 +30,13 @@ from datetime import datetime
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from intake.mailbox import Mailbox, MailboxError
-from intake.pipeline import Pipeline
+from intake.pipeline import Pipeline, storage_trouble
 from intake.poll import take_new
-from notifier.digest import DigestNotSent, build_digest, send_digest
 from notifier.remind import queue_reminders
 from notifier.send import sender_for, utcnow
 
 log = logging.getLogger("intake.service")
+# OSError numbers that mean the archive's disk, not the mail, is the problem.
 # The outbox looks for due retries this often when nothing wakes it.
 OUTBOX_WAKE = 5.0
 
@@ -71,6 +71,8 @@ class Service:
                     wait = min(2.0 ** (failures - 1), settings.reconnect_max)
                     if isinstance(err, MailboxError):
                         log.error("Mailbox: %s; reconnecting in %.0f s", err, wait)
+                    elif why := storage_trouble(err):
+                        log.error("%s; new mail stays in the mailbox and is read again in %.0f s", why, wait)
                     else:
                         log.exception("Mailbox: unexpected failure; starting again in %.0f s", wait)
                     self.stopping.wait(wait)
@@ -85,10 +87,26 @@ class Service:
         if settings.idle and mailbox.has_idle:
             if mailbox.wait_for_new(settings.idle_timeout, stop=self.stopping.is_set):
                 self.take_new(mailbox)
+            elif not self.stopping.is_set():
+                self.retry_pending()
             return
         known = (mailbox.uidvalidity, mailbox.uidnext)
-        if not self.stopping.wait(settings.poll_interval) and mailbox.check() != known:
-            self.take_new(mailbox)
+        if not self.stopping.wait(settings.poll_interval):
+            if mailbox.check() != known:
+                self.take_new(mailbox)
+            else:
+                self.retry_pending()
+
+    def retry_pending(self) -> None:
+        """Try again, at each quiet poll or IDLE timeout, what a failure left pending (the
+        archive disk full or read-only, the database locked), not only when new mail comes."""
+        if not self.pipeline.store.pending_messages(limit=1):
+            return
+        outcomes = self.pipeline.process_pending()
+        if outcomes:
+            log.info("Mailbox: %d left pending processed on retry", len(outcomes))
+        if any(outcome.get("reply") for outcome in outcomes):
+            self.outbox_due.set()
 
     def take_new(self, mailbox: Mailbox) -> None:
         """Fetch and archive what is new and process it, waking the outbox at each reply."""
@@ -131,6 +149,8 @@ class Service:
 
     def send_digest(self) -> None:
         """Build and send today's digest; a failure is logged, tomorrow's run tries again."""
+        from notifier.digest import DigestNotSent, build_digest, send_digest  # openpyxl, Pillow: once a day
+
         try:
             where = send_digest(build_digest(self.pipeline.store, self.pipeline.settings, self.clock()),
                                 self.pipeline.settings)

@@ -8,12 +8,14 @@ An outbox row moves through these states (store.models.OutboxStatus):
                               next_attempt_at (exponential backoff); failed after
                               [smtp] max_attempts such answers to this reply
 
-Never twice. The claim (queued → sending, with claimed_at) is committed in
-a transaction of its own before MAIL FROM, and `sent` is committed the
-moment the server answers 250 to DATA. No sender, in this process or
+Never twice. The envelope (connect, login, MAIL FROM, RCPT TO) goes first:
+it delivers nothing. Then the claim (queued → sending, with claimed_at) is
+committed in a transaction of its own just before DATA, and `sent` is
+committed the moment the server answers 250 to DATA. No sender, in this process or
 another worker, ever sees a claimed reply as queued. What remains is the
-crash window: the process dies between the server's 250 and our commit (a
-few milliseconds), or anywhere after the claim. Such a row stays in
+crash window: the process dies during DATA, or between the server's 250
+and our commit (a few milliseconds); a crash before the claim leaves the
+reply queued, sent normally after the restart. Such a row stays in
 `sending`; once its claim is older than any send can take (`stale_after`)
 it is recovered like this:
 
@@ -140,22 +142,35 @@ class OutboxSender:
             self.store.settle_reply(reply.id, OutboxStatus.FAILED, now=now, error=reason, attempt=False)
             log.warning("Reply %s to %s: not sent: %s", reply.id, reply.to_addr, reason)
             return "failed"
-        if not self.store.claim_reply(reply.id, now):
+        # The envelope first (connect, login, MAIL FROM, RCPT TO): it delivers nothing, so
+        # the claim, and with it the window a crash can leave uncertain, starts only at DATA.
+        try:
+            transport.begin(reply)
+        except (PermanentFailure, TemporaryFailure) as err:
+            if not self.store.claim_reply(reply.id, now):
+                return None  # another worker claimed it first
+            return self._refused(reply, err)
+        if not self.store.claim_reply(reply.id, self.clock()):
+            transport.abandon()
             return None  # another worker claimed it first
         try:
-            transport.send(reply)
-        except PermanentFailure as err:
-            self._failures = 0
-            self.store.settle_reply(reply.id, OutboxStatus.FAILED, now=self.clock(), error=str(err))
-            log.warning("Reply %s to %s: rejected for good: %s", reply.id, reply.to_addr, err)
-            return "failed"
-        except TemporaryFailure as err:
-            return self._defer(reply, err)
+            transport.finish(reply)
+        except (PermanentFailure, TemporaryFailure) as err:
+            return self._refused(reply, err)
         self._failures, self.held_until = 0, None
         self.store.settle_reply(reply.id, OutboxStatus.SENT, now=self.clock())
         log.info("Reply %s (%s) to %s: sent, %s", reply.id, reply.reply_type, reply.to_addr, reply.reply_message_id)
         self._file(reply)
         return "sent"
+
+    def _refused(self, reply: Outbox, err: PermanentFailure | TemporaryFailure) -> str:
+        """Settle a claimed reply the server did not take."""
+        if isinstance(err, TemporaryFailure):
+            return self._defer(reply, err)
+        self._failures = 0
+        self.store.settle_reply(reply.id, OutboxStatus.FAILED, now=self.clock(), error=str(err))
+        log.warning("Reply %s to %s: rejected for good: %s", reply.id, reply.to_addr, err)
+        return "failed"
 
     def _defer(self, reply: Outbox, err: TemporaryFailure) -> str:
         """Back to the queue after a pause that doubles with each failure in a row."""

@@ -71,6 +71,13 @@ class SmtpTransport:
         self.settings, self.password, self.client = settings, password, None
 
     def send(self, reply: Outbox) -> None:
+        """The whole SMTP transaction for one reply (the digest's way)."""
+        self.begin(reply)
+        self.finish(reply)
+
+    def begin(self, reply: Outbox) -> None:
+        """Everything before the message itself: connect and log in if needed, MAIL FROM,
+        RCPT TO. Nothing is delivered yet: a crash now leaves nothing at the server."""
         sender = email.utils.parseaddr(self.settings.sender)[1]
         try:
             if self.client is None:
@@ -85,24 +92,40 @@ class SmtpTransport:
         if code != 250:  # 550 when SMTP is not switched on: the account's problem
             self.close()
             raise TemporaryFailure(_answer(code, text), counts=False)
-        self._deliver(reply)
-
-    def _deliver(self, reply: Outbox) -> None:
         try:
             code, text = self.client.rcpt(reply.to_addr)
-            if code in (250, 251):
-                code, text = self.client.data(reply.raw)
         except UnicodeEncodeError as err:
             self.close()
             raise PermanentFailure(f"收件地址含有非ASCII字符，SMTP无法投递：{reply.to_addr}") from err
+        except smtplib.SMTPResponseException as err:
+            code, text = err.smtp_code, err.smtp_error
+        except (OSError, smtplib.SMTPException) as err:
+            self.close()
+            raise TemporaryFailure(f"{type(err).__name__}: {err}", counts=True) from err
+        if code not in (250, 251):
+            self._refused(code, text)
+
+    def finish(self, reply: Outbox) -> None:
+        """DATA: the message itself, after begin(). Delivered once the server answers 250."""
+        try:
+            code, text = self.client.data(reply.raw)
         except smtplib.SMTPResponseException as err:  # data() raises for its 354 step
             code, text = err.smtp_code, err.smtp_error
         except (OSError, smtplib.SMTPException) as err:
-            # No 250 came, so the server did not take the message (RFC 5321 §4.1.1.4).
+            # No 250 came, so the server most likely did not take the message (RFC 5321
+            # §4.1.1.4). If it did and only its answer was lost, the retry is the one
+            # duplicate SMTP cannot rule out (RFC 1047): same Message-ID, shown once by clients.
             self.close()
             raise TemporaryFailure(f"{type(err).__name__}: {err}", counts=True) from err
-        if code == 250:
-            return
+        if code != 250:
+            self._refused(code, text)
+
+    def abandon(self) -> None:
+        """Drop the transaction begun for a reply that will not be sent now (RSET)."""
+        if self.client is not None:
+            self._reset()
+
+    def _refused(self, code: int, text) -> None:
         if code == 421:  # the server is closing the connection
             self.close()
         else:
@@ -131,6 +154,15 @@ class DirectoryTransport:
 
     def __init__(self, folder: Path):
         self.folder = folder
+
+    def begin(self, reply: Outbox) -> None:
+        pass
+
+    def finish(self, reply: Outbox) -> None:
+        self.send(reply)
+
+    def abandon(self) -> None:
+        pass
 
     def send(self, reply: Outbox) -> None:
         try:
