@@ -103,6 +103,13 @@ class Preparer:
             item, loaded, running = window.popleft()
             yield item, self._result(loaded, running)
 
+    def warm_up(self) -> None:
+        """Start the workers now, not when the first mail is waiting for them (the fork
+        server imports every reader once, about a second)."""
+        if self.workers:
+            for started in [self._executor().submit(int) for _ in range(self.workers)]:
+                started.result()
+
     def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)

@@ -178,6 +178,7 @@ def build_scheduler(service: Service) -> BlockingScheduler:
 def run_service(pipeline: Pipeline) -> None:
     """Run until SIGTERM or Ctrl-C; the reply being sent is settled before exit."""
     service = Service(pipeline)
+    pipeline.preparer.warm_up()
     scheduler = build_scheduler(service)
     logging.getLogger("apscheduler.scheduler").setLevel(logging.WARNING)  # not "Added job …" each start
     settings = pipeline.settings.mailbox

@@ -17,13 +17,14 @@ from sqlalchemy.orm import aliased, defer
 from sqlmodel import Session, SQLModel, create_engine, select
 
 from store.models import (
-    Counter, MailboxCheckpoint, Message, MessageStatus, Outbox, OutboxStatus,
+    MailboxCheckpoint, Message, MessageStatus, Outbox, OutboxStatus,
     Registration, Reminder, StoredDocument, StoredFinding, utcnow,
 )
 
 MAX_ATTEMPTS = 3
 # First key of the advisory locks that claim messages (PostgreSQL); the second is the id.
 CLAIM_SPACE = 0x51C0
+SCHEMA_LOCK = 0x51C1
 
 
 class StoreError(Exception):
@@ -52,7 +53,11 @@ class Store:
     def __init__(self, url: str):
         self.engine = make_engine(url)
         self._claim_connection = None
-        SQLModel.metadata.create_all(self.engine)
+        with self.engine.begin() as connection:
+            if self.engine.dialect.name == "postgresql":
+                # Workers starting together would race to CREATE the same tables.
+                connection.execute(text("SELECT pg_advisory_xact_lock(:space)"), {"space": SCHEMA_LOCK})
+            SQLModel.metadata.create_all(connection)
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -74,12 +79,22 @@ class Store:
                 MailboxCheckpoint.account == account, MailboxCheckpoint.folder == folder)).first()
 
     def save_checkpoint(self, account: str, folder: str, uidvalidity: int, last_uid: int) -> None:
-        with self.session() as s:
-            row = s.exec(select(MailboxCheckpoint).where(
-                MailboxCheckpoint.account == account, MailboxCheckpoint.folder == folder)).first()
-            row = row or MailboxCheckpoint(account=account, folder=folder, uidvalidity=uidvalidity)
-            row.uidvalidity, row.last_uid, row.updated_at = uidvalidity, last_uid, utcnow()
-            s.add(row)
+        """Move the checkpoint forward (never back: another worker may be further on)."""
+        for attempt in (1, 2):
+            try:
+                with self.session() as s:
+                    row = s.exec(select(MailboxCheckpoint).where(
+                        MailboxCheckpoint.account == account, MailboxCheckpoint.folder == folder)
+                        .with_for_update()).first()
+                    row = row or MailboxCheckpoint(account=account, folder=folder, uidvalidity=uidvalidity)
+                    same = row.uidvalidity == uidvalidity
+                    row.uidvalidity, row.last_uid = uidvalidity, max(row.last_uid, last_uid) if same else last_uid
+                    row.updated_at = utcnow()
+                    s.add(row)
+                return
+            except IntegrityError:  # another worker wrote the first checkpoint at the same moment
+                if attempt == 2:
+                    raise
 
     # -- messages -----------------------------------------------------------
 
@@ -184,9 +199,8 @@ class Store:
 
     def next_sequence(self, s: Session, name: str) -> int:
         """Bump a named counter atomically (safe with several workers)."""
-        if s.get(Counter, name) is None:
-            s.add(Counter(name=name, value=0))
-            s.flush()
+        # Two workers may create the counter at the same moment: neither may fail for it.
+        s.execute(text("INSERT INTO counter (name, value) VALUES (:n, 0) ON CONFLICT (name) DO NOTHING"), {"n": name})
         return s.execute(text("UPDATE counter SET value = value + 1 WHERE name = :n RETURNING value"),
                          {"n": name}).scalar_one()
 

@@ -422,7 +422,7 @@ def test_sigkill_at_random_moments_loses_nothing_and_repeats_nothing(dovecot, pg
                 c = observer.counts()
                 return (c["processed"] + c["quarantined"] == BACKLOG
                         and not c.get("outbox_queued") and not c.get("outbox_sending")) and c
-            final = wait_until(settled, timeout=180, interval=0.5, what="all processed and every reply settled")
+            wait_until(settled, timeout=180, interval=0.5, what="all processed and every reply settled")
         finally:
             code = stop_intake(process)
         elapsed = time.monotonic() - started

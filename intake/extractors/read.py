@@ -19,7 +19,7 @@ from intake.extractors.pdf_reader import PARSE_MEMORY, PARSE_SECONDS, read_pdf, 
 from intake.extractors.sheet_reader import read_xls, read_xlsx
 from intake.extractors.slides import read_pptx
 from intake.extractors.sniff import sniff
-from intake.extractors.stamp import detect_stamp
+from intake.extractors.stamp import detect_stamp  # noqa: F401 - the package hands it out
 from intake.model import Attachment, Document, DocumentKind
 
 log = logging.getLogger(__name__)
