@@ -1,16 +1,19 @@
 """One poll of the mailbox: fetch what is new, archive it, process it, send replies.
 
-Fetching and processing overlap: a message is archived and recorded as it
-arrives and handed to the pipeline, which prepares the next ones in worker
-processes. The checkpoint (UIDVALIDITY, last UID) is saved after each
+Fetching and processing overlap: a thread downloads, a message is archived
+and recorded as it arrives and handed to the pipeline, which prepares the
+next ones in worker processes. The checkpoint (UIDVALIDITY, last UID) is saved after each
 archived message, so a crash costs at most a re-fetch of one message, which
 the content hash then recognises. \\Seen is never touched or trusted.
 """
 from __future__ import annotations
 
 import logging
+import queue
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
+from typing import TypeVar
 
 from intake.mailbox import Mailbox
 from intake.pipeline import Pipeline
@@ -18,6 +21,8 @@ from notifier.send import DeliveryReport, sender_for
 from store.models import Message, MessageStatus
 
 log = logging.getLogger("intake.poll")
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -38,11 +43,57 @@ def fetch(pipeline: Pipeline, mailbox: Mailbox) -> Iterator[tuple[Message, bool]
     if checkpoint and checkpoint.uidvalidity != mailbox.uidvalidity:
         log.warning("Folder %s: UIDVALIDITY changed from %s to %s; re-reading, known messages are skipped",
                     folder, checkpoint.uidvalidity, mailbox.uidvalidity)
-    for item in mailbox.fetch_after(last_uid):
+    # Room for two FETCH batches: the next FETCH goes out while this batch is worked on.
+    for item in downloading_ahead(mailbox.fetch_after(last_uid), depth=2 * max(1, settings.batch_size)):
         message, created = pipeline.accept(item.raw, account=account, folder=folder, received_at=item.internaldate,
                                            uidvalidity=item.uidvalidity, uid=item.uid)
         pipeline.store.save_checkpoint(account, folder, item.uidvalidity, item.uid)
         yield message, created
+
+
+def downloading_ahead(items: Iterator[T], depth: int) -> Iterator[T]:
+    """The items of a download, read by a thread of its own up to `depth` ahead.
+
+    Waiting for the network holds no lock, so on a slow link the main thread
+    decides and records the mail already here while the next is still coming.
+    The thread is done with the mailbox connection when this generator ends.
+    """
+    waiting: queue.Queue = queue.Queue(depth)
+    stop = threading.Event()
+
+    def download() -> None:
+        try:
+            for item in items:
+                while not stop.is_set():
+                    try:
+                        waiting.put(("item", item), timeout=0.5)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            waiting.put(("end", None))
+        except BaseException as err:  # noqa: BLE001 - handed to the reading side, in order
+            waiting.put(("error", err))
+
+    thread = threading.Thread(target=download, name="imap-download", daemon=True)
+    thread.start()
+    try:
+        while True:
+            kind, value = waiting.get()
+            if kind == "end":
+                return
+            if kind == "error":
+                raise value
+            yield value
+    finally:
+        stop.set()
+        while thread.is_alive():  # make room for a put() in progress, then let it see `stop`
+            try:
+                waiting.get(timeout=0.1)
+            except queue.Empty:
+                pass
+        thread.join()
 
 
 def fetch_new(pipeline: Pipeline, mailbox: Mailbox) -> tuple[int, int]:

@@ -4,7 +4,8 @@
 
 Runs intake.cli.main unchanged, after wrapping the stage functions it calls
 with timers; the totals (seconds) are written to STAGES.json at exit.
-In the main process (wall time): fetch (IMAP download), archive
+In the main process (wall time): fetch (waiting for the IMAP download,
+which a thread runs ahead), archive
 (Pipeline.accept: archive file + ledger row), wait (for a worker's result:
 the main process had nothing else to do), validate (Pipeline.decide:
 lookups, classify, rules), store (record_decision), reply (delivery over
@@ -27,7 +28,6 @@ import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-import intake.mailbox as mailbox_module
 import intake.pipeline as pipeline_module
 import intake.poll as poll_module
 import intake.prepare as prepare_module
@@ -70,14 +70,18 @@ def timed_generator(name, fn):
 
 
 def sample_workers(stop: threading.Event) -> None:
-    """CPU time of every descendant process (workers, and the PDF children they reaped)."""
+    """CPU time of every descendant process: the fork server's own, each worker's with
+    the PDF children it reaped (the fork server's reaped children are the workers,
+    counted already)."""
     me = psutil.Process()
     while True:
         workers_rss = 0
+        direct = {child.pid for child in me.children()}
         for child in me.children(recursive=True):
             try:
                 t = child.cpu_times()
-                WORKER_CPU[child.pid] = t.user + t.system + t.children_user + t.children_system
+                reaped = 0 if child.pid in direct else t.children_user + t.children_system
+                WORKER_CPU[child.pid] = t.user + t.system + reaped
                 workers_rss += child.memory_full_info().pss  # shared pages counted once
             except psutil.Error:
                 pass
@@ -87,7 +91,7 @@ def sample_workers(stop: threading.Event) -> None:
             return
 
 
-mailbox_module.Mailbox.fetch_after = timed_generator("fetch", mailbox_module.Mailbox.fetch_after)
+poll_module.downloading_ahead = timed_generator("fetch", poll_module.downloading_ahead)
 pipeline_module.Pipeline.accept = timed("archive", pipeline_module.Pipeline.accept)
 pipeline_module.Pipeline.decide = timed("validate", pipeline_module.Pipeline.decide)
 pipeline_module.record_decision = timed("store", pipeline_module.record_decision)
