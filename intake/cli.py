@@ -24,7 +24,7 @@ def cmd_poll(args, settings: Settings) -> int:
     with Pipeline.open(settings) as pipeline:
         report = poll_once(pipeline)
     log.info("Poll: %d fetched, %d new, %d processed; replies: %d sent, %d failed, %d deferred",
-             report.fetched, report.new, len(report.outcomes), report.delivery.sent,
+             report.fetched, report.new, report.processed, report.delivery.sent,
              report.delivery.failed, report.delivery.deferred)
     return 0
 

@@ -79,11 +79,14 @@ class Pipeline:
 
     def process_pending(self) -> list[dict]:
         """Process every archived message not yet processed; one failure never stops the rest."""
-        outcomes, done = [], set()
+        return list(self.each_pending())
+
+    def each_pending(self) -> Iterator[dict]:
+        """`process_pending`, one outcome at a time (a crash may have left thousands)."""
+        done: set[int] = set()
         while batch := self.store.pending_messages(exclude=done):
             done.update(message.id for message in batch)
-            outcomes += [outcome for _, outcome in self.process_stream(batch) if outcome is not None]
-        return outcomes
+            yield from (outcome for _, outcome in self.process_stream(batch) if outcome is not None)
 
     def process_stream(self, messages: Iterable[Message]) -> Iterator[tuple[Message, dict | None]]:
         """Process messages in order, parsing and extracting the next ones ahead in worker

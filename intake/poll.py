@@ -29,7 +29,7 @@ T = TypeVar("T")
 class PollReport:
     fetched: int
     new: int
-    outcomes: list[dict]
+    processed: int
     delivery: DeliveryReport | None
 
 
@@ -106,12 +106,12 @@ def take_new(pipeline: Pipeline, mailbox: Mailbox,
              on_outcome: Callable[[dict], object] = lambda outcome: None) -> PollReport:
     """Process what was left pending, then fetch and process what is new, the download
     overlapping the work: each message is processed while the next ones arrive.
-    `on_outcome` hears of each processed message at once (the service wakes its outbox)."""
-    outcomes = []
-    for outcome in pipeline.process_pending():
-        outcomes.append(outcome)
+    `on_outcome` hears of each processed message at once (the service wakes its outbox);
+    outcomes are not kept, so a backlog of any size costs the same memory."""
+    counts = {"fetched": 0, "new": 0, "processed": 0}
+    for outcome in pipeline.each_pending():
+        counts["processed"] += 1
         on_outcome(outcome)
-    counts = {"fetched": 0, "new": 0}
 
     def arrivals() -> Iterator[Message]:
         for message, created in fetch(pipeline, mailbox):
@@ -122,9 +122,9 @@ def take_new(pipeline: Pipeline, mailbox: Mailbox,
 
     for _, outcome in pipeline.process_stream(arrivals()):
         if outcome is not None:
-            outcomes.append(outcome)
+            counts["processed"] += 1
             on_outcome(outcome)
-    return PollReport(fetched=counts["fetched"], new=counts["new"], outcomes=outcomes, delivery=None)
+    return PollReport(**counts, delivery=None)
 
 
 def deliver(pipeline: Pipeline) -> DeliveryReport:

@@ -112,8 +112,8 @@ class Service:
         """Fetch and archive what is new and process it, waking the outbox at each reply."""
         report = take_new(self.pipeline, mailbox,
                           on_outcome=lambda outcome: outcome.get("reply") and self.outbox_due.set())
-        if report.fetched or report.outcomes:
-            log.info("Mailbox: %d fetched, %d new, %d processed", report.fetched, report.new, len(report.outcomes))
+        if report.fetched or report.processed:
+            log.info("Mailbox: %d fetched, %d new, %d processed", report.fetched, report.new, report.processed)
 
     # -- the outbox ------------------------------------------------------------
 
