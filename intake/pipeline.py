@@ -3,9 +3,11 @@
     fetch → archive → parse → classify → extract → validate → decide → record → notify
 
 `accept` archives and records a raw message (fetching is `intake.poll`'s or
-`intake.sources`' job); `process` runs the rest for one recorded message and
-writes every decision, and the reply to send, in one transaction. Sending
-is `notifier.send`'s job, afterwards, from the outbox.
+`intake.sources`' job); `process_stream` runs the rest for recorded
+messages in order: parse and extract (`intake.prepare`, ahead, in worker
+processes), then decide and write every decision, and the reply to send,
+in one transaction a message. `process` does the same for one message in
+this process. Sending is `notifier.send`'s job, afterwards, from the outbox.
 """
 from __future__ import annotations
 
@@ -14,8 +16,8 @@ import errno
 import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import OperationalError
 
@@ -32,11 +34,11 @@ from intake.prepare import Prepared, Preparer, prepare
 from intake.record import Decision, record_decision, record_unreadable
 from intake.validators import RuleContext, decide, validate
 from intake.validators.writeups import is_write_up
+from store import Store
+from store.models import Message, MessageStatus
 
 if TYPE_CHECKING:
     from intake.extract import Extraction
-from store import Store
-from store.models import Message, MessageStatus
 
 log = logging.getLogger("intake.pipeline")
 

@@ -8,7 +8,8 @@ order, the ones already prepared; a download keeps going meanwhile.
 The pool is started through a fork server, never forked from a process
 that has threads (the service has several). A worker that dies (a library
 crash on a hostile file) takes its message with it, not the service: the
-message gets a failed attempt and the pool is started again.
+message gets a failed attempt and the pool is started again. One still
+running after PREPARE_SECONDS is stuck in a library: its worker is killed.
 """
 from __future__ import annotations
 
@@ -21,9 +22,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TypeVar
-
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from intake.model import IncomingMail
 from intake.parse import MailRefused, parse_mail
