@@ -96,12 +96,6 @@ def downloading_ahead(items: Iterator[T], depth: int) -> Iterator[T]:
         thread.join()
 
 
-def fetch_new(pipeline: Pipeline, mailbox: Mailbox) -> tuple[int, int]:
-    """Archive every message after the checkpoint, processing none; return (fetched, new)."""
-    seen = [created for _, created in fetch(pipeline, mailbox)]
-    return len(seen), sum(seen)
-
-
 def take_new(pipeline: Pipeline, mailbox: Mailbox,
              on_outcome: Callable[[dict], object] = lambda outcome: None) -> PollReport:
     """Process what was left pending, then fetch and process what is new, the download

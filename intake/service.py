@@ -100,20 +100,23 @@ class Service:
     def retry_pending(self) -> None:
         """Try again, at each quiet poll or IDLE timeout, what a failure left pending (the
         archive disk full or read-only, the database locked), not only when new mail comes."""
-        if not self.pipeline.store.pending_messages(limit=1):
-            return
-        outcomes = self.pipeline.process_pending()
-        if outcomes:
-            log.info("Mailbox: %d left pending processed on retry", len(outcomes))
-        if any(outcome.get("reply") for outcome in outcomes):
-            self.outbox_due.set()
+        processed = 0
+        for outcome in self.pipeline.each_pending():
+            processed += 1
+            self._heard(outcome)
+        if processed:
+            log.info("Mailbox: %d left pending processed on retry", processed)
 
     def take_new(self, mailbox: Mailbox) -> None:
         """Fetch and archive what is new and process it, waking the outbox at each reply."""
-        report = take_new(self.pipeline, mailbox,
-                          on_outcome=lambda outcome: outcome.get("reply") and self.outbox_due.set())
+        report = take_new(self.pipeline, mailbox, on_outcome=self._heard)
         if report.fetched or report.processed:
             log.info("Mailbox: %d fetched, %d new, %d processed", report.fetched, report.new, report.processed)
+
+    def _heard(self, outcome: dict) -> None:
+        """A message processed: its reply, if any, goes out now, not at the next round."""
+        if outcome.get("reply"):
+            self.outbox_due.set()
 
     # -- the outbox ------------------------------------------------------------
 
