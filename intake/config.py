@@ -47,6 +47,8 @@ class CompetitionSettings:
     statistics_end: date = date(2023, 2, 28)
     # A folder whose reply templates replace the built-in ones (回复模板), file by file.
     templates_dir: Path | None = None
+    # Words that name this competition in a mail beside `name` (the notice's file number …).
+    identifying_words: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -271,6 +273,7 @@ def load_settings(path: Path) -> Settings:
         statistics_start=_day(comp, "statistics_start", date(2022, 3, 1)),
         statistics_end=_day(comp, "statistics_end", date(2023, 2, 28)),
         templates_dir=comp.path_("templates_dir", None),
+        identifying_words=comp.strings("identifying_words", []),
     )
     if competition.statistics_end < competition.statistics_start:
         raise ConfigError(f"{path}: [competition] statistics_end is before statistics_start")

@@ -46,6 +46,15 @@ class DocumentKind(str, enum.Enum):
     OTHER = "other"
 
 
+class Recognition(str, enum.Enum):
+    """How a document's kind was told: only its content is evidence that a mail is
+    meant for the competition; a file name ("报名表.jpg") is a hint."""
+
+    CONTENT = "content"      # the title or the labels in its text
+    OCR = "ocr"              # the words read off a scan
+    FILE_NAME = "file_name"  # its file name (or a scan's caption) only
+
+
 class Stamp(str, enum.Enum):
     """Whether a unit seal (公章) was found on a document."""
 
@@ -126,6 +135,8 @@ class Document:
     # Where the seal was seen, e.g. "word/media/image1.png".
     stamp_evidence: str | None = None
     source_format: str = ""
+    # How `kind` was told; None for OTHER and for documents read back from the store.
+    recognised_by: Recognition | None = None
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ import email.utils
 import errno
 import logging
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -25,7 +25,7 @@ from intake.archive import Archive
 from intake.assemble import pair_documents
 from intake.classify import classify_content, classify_envelope
 from intake.config import Settings
-from intake.history import Lookups, document_key, look_up, rule_history
+from intake.history import Lookups, cited_numbers, document_key, look_up, rule_history
 from intake.links import find_link_attachments
 from intake.model import (
     Classification, Document, IncomingMail, ReplyType, Submission, Verdict,
@@ -157,23 +157,25 @@ class Pipeline:
     def decide(self, mail: IncomingMail, message: Message, extraction: Extraction | None = None) -> Decision:
         """Classify, extract (unless done ahead), validate: everything short of writing it down."""
         own = frozenset({_address(self.settings.smtp.sender), self.settings.mailbox.username.lower()})
-        lookups: Lookups = look_up(self.store, mail, message.id, self.settings.competition.code_prefix)
-        kind = classify_envelope(mail, own_addresses=own, duplicate=lookups.duplicate,
-                                 cites_registration=bool(lookups.cited))
-        if kind not in (None, Classification.CORRECTION):
-            return Decision(classification=kind)
+        prefix = self.settings.competition.code_prefix
+        lookups: Lookups = look_up(self.store, mail, message.id, prefix)
+        found = classify_envelope(mail, own_addresses=own, duplicate=lookups.duplicate,
+                                  cites=_citation(mail, lookups, prefix))
+        if found is not None and found.kind is not Classification.CORRECTION:
+            return Decision(classification=found.kind, reason=found.reason)
         if extraction is None:
             from intake.extract import extract_all  # in-process: the readers load on first use
             extraction = extract_all(mail.attachments)
         documents, files = extraction.documents, extraction.files
-        if kind is None:
-            kind = classify_content(mail, documents)
+        if found is None:
+            found = classify_content(mail, documents, self.settings.competition)
+        kind, reason = found.kind, found.reason
         if kind is Classification.OBSERVER:
-            return Decision(classification=kind, documents=documents, files=files,
+            return Decision(classification=kind, reason=reason, documents=documents, files=files,
                             reply_type=ReplyType.OBSERVER_ACKNOWLEDGEMENT)
         if kind is not Classification.SUBMISSION and kind is not Classification.CORRECTION:
-            return Decision(classification=kind, documents=documents, files=files)
-        return self._check(mail, kind, extraction, lookups, message.id)
+            return Decision(classification=kind, reason=reason, documents=documents, files=files)
+        return replace(self._check(mail, kind, extraction, lookups, message.id), reason=reason)
 
     def _check(self, mail: IncomingMail, kind: Classification, extraction: Extraction,
                lookups: Lookups, message_id: int) -> Decision:
@@ -214,6 +216,16 @@ def merge_with_earlier(new: tuple[Document, ...], earlier: tuple[Document, ...])
     """A correction's files replace earlier files of the same kind; the rest still count."""
     replaced = {document_key(doc) for doc in new if doc.error is None}
     return new + tuple(doc for doc in earlier if document_key(doc) not in replaced)
+
+
+def _citation(mail: IncomingMail, lookups: Lookups, prefix: str) -> str | None:
+    """How a mail refers to registrations it corrects, in words; None when it does not."""
+    if not lookups.cited:
+        return None
+    quoted = [reg.number for reg in lookups.cited if reg.number in cited_numbers(mail, prefix)]
+    if quoted:
+        return f"邮件引用总编号{'、'.join(quoted)}，按补正处理"
+    return f"邮件回复此前的报名邮件或本邮箱的回复（{'、'.join(reg.number for reg in lookups.cited)}），按补正处理"
 
 
 def _address(value: str) -> str:

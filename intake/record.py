@@ -28,6 +28,8 @@ class Decision:
     """Everything decided about a message, before anything is written."""
 
     classification: Classification
+    # Why, in words for the secretariat (SPEC §6 `classification_reason`).
+    reason: str = ""
     documents: tuple[Document, ...] = ()
     # The files the documents were read from, by sha256, archives unpacked.
     files: dict[str, Attachment] = field(default_factory=dict)
@@ -166,7 +168,8 @@ def record_decision(store: Store, archive: Archive, settings: Settings, message:
 def record_unreadable(store: Store, message: Message, reason: str) -> dict:
     """A message that cannot even be parsed is handled: recorded with its reason."""
     outcome = {"message_id": "", "from": "", "subject": "", "received_at": message.received_at.isoformat(),
-               "classification": Classification.UNREADABLE.value, "verdict": None, "deficiencies": [],
+               "classification": Classification.UNREADABLE.value,
+               "classification_reason": "邮件无法解析", "verdict": None, "deficiencies": [],
                "review_flags": [{"code": "MANUAL_REVIEW", "document": None, "detail": reason}],
                "submissions": [], "documents": [], "reply": None}
     with store.session() as s:
@@ -195,6 +198,7 @@ def build_outcome(settings: Settings, mail: IncomingMail, decision: Decision,
         "subject": mail.subject,
         "received_at": mail.received_at.astimezone(tz).isoformat(),
         "classification": decision.classification.value,
+        "classification_reason": decision.reason,
         "verdict": decision.verdict.value if decision.verdict else None,
         "deficiencies": [{"code": f.code, "document": f.document, "field": f.field, "detail": f.detail}
                          for f in decision.findings if f.severity is Severity.DEFICIENCY],

@@ -12,7 +12,7 @@ from intake.extractors.layout import Content
 from intake.extractors.ocr import recognise_scan
 from intake.extractors.recognise import Reading, kind_from_name, recognise
 from intake.extractors.stamp import detect_stamp, stamp_of_pictures
-from intake.model import Attachment, Document, DocumentKind
+from intake.model import Attachment, Document, DocumentKind, Recognition
 
 _NUMBER = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*(?:[%‰]|[^\d\s.]{1,4})?\s*$")
 # Characters of text per picture under which a document is a scan with a caption.
@@ -31,29 +31,30 @@ def document_from(attachment: Attachment, content: Content, ocr_pages: PageSourc
     (an image-only PDF's pages rendered finely), else its largest pictures are read.
     """
     reading = recognise(content, attachment.filename)
+    how = None if reading.kind is DocumentKind.OTHER else Recognition.CONTENT
     text = content.text()
     pages = max(len(content.pictures), content.scanned_pages)
     if reading.kind is DocumentKind.OTHER and content.pictures and _thin(text, pages):
         largest = sorted(content.pictures, key=lambda p: len(p.data), reverse=True)
-        reading = _picture_only(attachment.filename, ocr_pages or (lambda: (p.data for p in largest)),
-                                hint=text)
+        reading, how = _picture_only(attachment.filename, ocr_pages or (lambda: (p.data for p in largest)),
+                                     hint=text)
     stamp, evidence = None, None
     if reading.kind is DocumentKind.SCAN or (reading.spec and reading.spec.needs_seal):
         stamp, evidence = stamp_of_pictures(content.pictures)
     return Document(
         filename=attachment.filename, sha256=attachment.sha256, kind=reading.kind,
         stamp=stamp, fields=_typed_fields(reading), rows=_typed_rows(reading),
-        text=text, stamp_evidence=evidence, source_format=content.source_format)
+        text=text, stamp_evidence=evidence, source_format=content.source_format, recognised_by=how)
 
 
 def image_document(attachment: Attachment, source_format: str) -> Document:
     """A photo or scan: the form its file name names, else the one OCR reads (else
     `scan`); the seal from its pixels."""
-    reading = _picture_only(attachment.filename, lambda: (attachment.payload,))
+    reading, how = _picture_only(attachment.filename, lambda: (attachment.payload,))
     stamp, evidence = detect_stamp(attachment.payload)
     return Document(filename=attachment.filename, sha256=attachment.sha256, kind=reading.kind,
                     stamp=stamp, stamp_evidence=f"{attachment.filename}: {evidence}",
-                    source_format=source_format)
+                    source_format=source_format, recognised_by=how)
 
 
 def failed(attachment: Attachment, source_format: str, reason: str,
@@ -80,18 +81,18 @@ def _thin(text: str, pictures: int) -> bool:
     return len(normalise(text)) <= THIN_TEXT * max(1, pictures)
 
 
-def _picture_only(filename: str, pages: PageSource, hint: str = "") -> Reading:
+def _picture_only(filename: str, pages: PageSource, hint: str = "") -> tuple[Reading, Recognition | None]:
     """A scan: the form its file name (or its caption) names, else the form OCR
-    reads on it, else `scan`.
+    reads on it, else `scan`; with how the kind was told.
 
     OCR's fields are not kept: the Word version of a form supplies them (SPEC §3),
     the scan lends its seal.
     """
     spec = kind_from_name(filename) or (kind_from_name(hint) if hint.strip() else None)
     if spec:
-        return Reading(spec.kind, spec)
+        return Reading(spec.kind, spec), Recognition.FILE_NAME
     found = recognise_scan(pages(), filename)
-    return Reading(found.kind, found.spec) if found else Reading(DocumentKind.SCAN)
+    return (Reading(found.kind, found.spec), Recognition.OCR) if found else (Reading(DocumentKind.SCAN), None)
 
 
 def _typed_fields(reading: Reading) -> dict[str, Any]:

@@ -53,6 +53,9 @@ class FormSpec:
     weak_titles: tuple[str, ...] = ()
     # Cells between a label and its value to skip (附件7's unit column).
     units: tuple[str, ...] = ()
+    # Fields (or lists) only this form has: without its title, a document is this
+    # form only when it has some of them. 单位名称/联系人/电话 are on every 回执.
+    signature: tuple[str, ...] = ()
 
     def field(self, name: str) -> Field:
         return next(f for f in self.fields if f.name == name)
@@ -73,6 +76,7 @@ def _num(name: str, *synonyms: str, **kw) -> Field:
 ENTRY_FORM = FormSpec(
     K.ENTRY_FORM, "附件2",
     titles=("竞赛活动报名表", "成果竞赛报名表", "QC小组报名表", "QC成果报名表"),
+    signature=("QC小组名称", "课题名称", "课题类型", "小组活动指导者", "QC小组简介", "主要活动过程与效果"),
     weak_titles=("报名表",),
     needs_seal=True,
     fields=(
@@ -98,6 +102,7 @@ ENTRY_FORM = FormSpec(
 ENTERPRISE_NOMINATION = FormSpec(
     K.ENTERPRISE_NOMINATION, "附件3",
     titles=("优秀企业报名表", "活动优秀企业"),
+    signature=("经验事迹简介", "推荐单位意见"),
     needs_seal=True,
     fields=(
         _f("企业名称", "单位名称"),
@@ -113,6 +118,7 @@ ENTERPRISE_NOMINATION = FormSpec(
 PROMOTER_NOMINATION = FormSpec(
     K.PROMOTER_NOMINATION, "附件4",
     titles=("优秀推进者报名表", "活动优秀推进者"),
+    signature=("本人主要事迹和绩效", "所在单位意见", "推荐单位意见"),
     needs_seal=True,
     fields=(
         _f("姓名"),
@@ -132,6 +138,7 @@ PROMOTER_NOMINATION = FormSpec(
 GROUP_REGISTRATION = FormSpec(
     K.GROUP_REGISTRATION, "附件5",
     titles=("注册登记表",),
+    signature=("课题类型", "成立日期", "登记注册号", "组长姓名", "成员"),
     needs_seal=True,
     fields=(
         _f("课题类型"),
@@ -157,6 +164,7 @@ GROUP_REGISTRATION = FormSpec(
 TEAM_NOMINATION = FormSpec(
     K.TEAM_NOMINATION, "附件6",
     titles=("质量信得过班组报名表",),
+    signature=("班组名称", "班组工作完成率", "质量考核合格率", "年质量、安全事故数", "成员参与改进活动率", "班组长"),
     needs_seal=True,
     fields=(
         _f("班组名称"),
@@ -195,6 +203,7 @@ TEAM_NOMINATION = FormSpec(
 ACTIVITY_STATISTICS = FormSpec(
     K.ACTIVITY_STATISTICS, "附件7",
     titles=("活动统计表",),
+    signature=("成果发表会次数", "累计注册QC小组数", "QC小组普及率", "QC小组成果率", "坚持活动QC小组数"),
     units=("次", "次/人", "万个", "个", "%", "万元", "条", "人"),
     fields=(
         _num("成果发表会次数", "本年度市、行业召开QC小组成果发表会次数"),
@@ -227,6 +236,7 @@ ACTIVITY_STATISTICS = FormSpec(
 NOMINATION_SUMMARY = FormSpec(
     K.NOMINATION_SUMMARY, "附件8",
     titles=("推荐汇总表",),
+    signature=("优秀质量管理小组活动成果", "质量管理小组活动优秀企业", "质量管理小组活动优秀推进者", "质量信得过班组"),
     fields=(_opt("编号", "总编号"), _opt("班组人数总计", numeric=True)),
     rows=(
         RowGroup("优秀质量管理小组活动成果", (
@@ -249,15 +259,6 @@ NOMINATION_SUMMARY = FormSpec(
 FORMS: tuple[FormSpec, ...] = (
     ENTRY_FORM, ENTERPRISE_NOMINATION, PROMOTER_NOMINATION, GROUP_REGISTRATION,
     TEAM_NOMINATION, ACTIVITY_STATISTICS, NOMINATION_SUMMARY,
-)
-
-# Steps of a QC results report (T/CAQ 10201—2020): a long document with
-# several of these and few form labels is a report, not a form.
-REPORT_STEPS: tuple[str, ...] = (
-    "选择课题", "选题理由", "现状调查", "设定目标", "目标可行性", "原因分析",
-    "确定主要原因", "要因确认", "制定对策", "对策实施", "效果检查",
-    "巩固措施", "总结和下一步打算", "提出方案", "确定最佳方案", "小组概况",
-    "小组简介",
 )
 
 

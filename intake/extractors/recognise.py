@@ -2,19 +2,24 @@
 
 Every form of `forms.FORMS` reads the document and is scored: a title
 match weighs most, then the share of its labels (and list headers) found;
-the file name only breaks ties. A long text with the steps of a QC report
-and few form labels is the results report.
+the file name only breaks ties. Without its own title a document is a form
+only when it also has labels that form alone has (`FormSpec.signature`):
+another event's 报名回执 shares 单位名称, 联系人 and 电话 with ours, not
+课题类型 or 小组活动指导者. A text that works out the steps of a QC project
+under headings (`steps.worked_steps`) is the results report, however its
+author worded them; length alone makes nothing a report.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
 
-from intake.extractors.forms import ENTRY_FORM, FORMS, REPORT_STEPS, FormSpec
+from intake.extractors.forms import ENTRY_FORM, FORMS, FormSpec
 from intake.extractors.labels import normalise
 from intake.extractors.layout import Content, Table
 from intake.extractors.pairs import read_fields
 from intake.extractors.rows import read_rows
+from intake.extractors.steps import headings, step_of, worked_steps
 from intake.model import DocumentKind
 
 TITLE = 2.0          # the form's own title in the document's head
@@ -27,8 +32,10 @@ SHARE_UNTITLED = 0.6
 SHARE_WEAK_TITLE = 0.4
 SHARE_IN_REPORT = 0.85
 HEAD_CHARS = 200     # where a title is looked for
-REPORT_STEPS_MIN = 2
-REPORT_CHARS = 3000  # a text this long without form labels is a report
+SIGNATURE_MIN = 2    # labels of the form's own (`FormSpec.signature`) an untitled form needs
+REPORT_STEPS_MIN = 4  # steps of a QC project worked out under their headings
+STEP_CHARS = 40      # text under a heading that makes the step worked out, not listed
+REPORT_CHARS = 300   # a report is at least this long
 
 
 @dataclass(frozen=True)
@@ -43,6 +50,7 @@ class Reading:
     share: float = 0.0   # of the form's labels found
     titled: bool = False  # the form's own title is in the head
     weak_title: bool = False
+    signature: int = 0   # labels only this form has, found
 
 
 def recognise(content: Content, filename: str) -> Reading:
@@ -71,6 +79,8 @@ def kind_from_name(filename: str) -> FormSpec | None:
 def _is_form(reading: Reading, report_like: bool) -> bool:
     if reading.titled:
         return True
+    if reading.spec is None or reading.signature < min(SIGNATURE_MIN, len(reading.spec.signature)):
+        return False
     if report_like:
         return reading.share >= SHARE_IN_REPORT
     return reading.share >= (SHARE_WEAK_TITLE if reading.weak_title else SHARE_UNTITLED)
@@ -87,13 +97,19 @@ def _read(content: Content, spec: FormSpec, head: str, name: str) -> Reading:
     score = LABELS * share + (TITLE if titled else WEAK_TITLE if weak else 0.0)
     if any(normalise(t) in name for t in spec.titles):
         score += FILE_NAME
-    return Reading(spec.kind, spec, fields, rows, score, share, titled, weak)
+    signature = sum(1 for key in spec.signature if fields.get(key) is not None or key in rows)
+    return Reading(spec.kind, spec, fields, rows, score, share, titled, weak, signature)
 
 
 def _looks_like_report(text: str) -> bool:
+    """A QC group's project (SPEC §3: 课题名称, the steps, 小组): its steps worked out under
+    their headings, or a report that names its 课题名称 and at least one step."""
     norm = normalise(text)
-    steps = sum(step in norm for step in REPORT_STEPS)
-    return steps >= REPORT_STEPS_MIN or len(norm) >= REPORT_CHARS
+    if len(norm) < REPORT_CHARS or not ("小组" in norm or "QC" in norm):
+        return False
+    if len(worked_steps(text, STEP_CHARS)) >= REPORT_STEPS_MIN:
+        return True
+    return "课题名称" in norm and any(step_of(line) for line in headings(text))
 
 
 def _report_fields(content: Content) -> dict[str, str]:

@@ -19,27 +19,48 @@ UNIT_FORMS = frozenset({DocumentKind.ENTERPRISE_NOMINATION, DocumentKind.PROMOTE
 BLANKS = frozenset({"", "/", "／"})
 # When most labels of a form were not found, the reading is in doubt, not the form.
 MOSTLY_UNREAD = 0.5
+# Text in a file recognised as nothing that may be a form or report written in an unknown way.
+UNRECOGNISED_CHARS = 200
 
 
 def check_entry_forms(sub: Submission, ctx: RuleContext) -> list[Finding]:
-    """MISSING_ENTRY_FORM when a QC result came without a readable 报名表."""
+    """MISSING_ENTRY_FORM when a QC result came without a readable 报名表.
+
+    Only when nothing in the mail could be the form is it missing for sure: a
+    scan or photo (the notice asks for the *stamped* form, and a scan of it is
+    one), or a file we could not recognise, may be the 报名表 itself, and then
+    a person looks (MANUAL_REVIEW) instead of the sender being told it is missing.
+    """
     readable = [doc for doc in sub.documents if doc.error is None]
     if not readable:
         return []  # NO_DOCUMENTS already says it
     orphans = [p.report for p in sub.pairings if p.entry_form is None and not is_write_up(p.report)]
-    if orphans:
-        return [deficiency("MISSING_ENTRY_FORM", f"成果报告《{r.filename}》没有对应的报名表（附件2）。",
-                           document=r.filename) for r in orphans]
-    if any(p.entry_form for p in sub.pairings):
+    if any(p.entry_form for p in sub.pairings) and not orphans:
         return []
-    if _unit_material_only(readable):
+    if not orphans and _unit_material_only(readable):
         names = "、".join(dict.fromkeys(form_name(doc.kind) for doc in readable if doc.kind in UNIT_FORMS))
         return [review("MANUAL_REVIEW", f"邮件只含{names}，没有报名表和成果报告，"
                                         "可能是对此前报名的补充材料，请人工归档。")]
-    scan_only = any(d.kind is DocumentKind.ENTRY_FORM for d in sub.documents)
-    detail = ("报名表只有扫描件或图片，缺少可编辑的Word版报名表（附件2）。" if scan_only
-              else "未找到报名表（附件2：竞赛活动报名表）。")
-    return [deficiency("MISSING_ENTRY_FORM", detail)]
+    if stand_ins := _possible_entry_forms(readable):
+        names = "、".join(f"《{doc.filename}》" for doc in stand_ins[:3])
+        return [review("MANUAL_REVIEW", f"未读到可编辑的报名表（附件2），{names}可能就是报名表（扫描件、照片或"
+                                        "格式改动较大的文件），请人工核对并登记。", document=stand_ins[0].filename)]
+    if orphans:
+        return [deficiency("MISSING_ENTRY_FORM", f"成果报告《{r.filename}》没有对应的报名表（附件2）。",
+                           document=r.filename) for r in orphans]
+    return [deficiency("MISSING_ENTRY_FORM", "未找到报名表（附件2：竞赛活动报名表）。")]
+
+
+def _possible_entry_forms(readable: list[Document]) -> list[Document]:
+    """Files that may be the 报名表 though it was not read from them."""
+    return [doc for doc in readable
+            if doc.kind in (DocumentKind.ENTRY_FORM, DocumentKind.SCAN) and not doc.fields
+            or _unrecognised_text(doc)]
+
+
+def _unrecognised_text(doc: Document) -> bool:
+    """A document with text of its own that matched no form and no report."""
+    return doc.kind is DocumentKind.OTHER and not is_write_up(doc) and len(doc.text.strip()) >= UNRECOGNISED_CHARS
 
 
 def _unit_material_only(readable: list[Document]) -> bool:
@@ -49,13 +70,22 @@ def _unit_material_only(readable: list[Document]) -> bool:
 
 
 def check_reports(sub: Submission, ctx: RuleContext) -> list[Finding]:
-    """MISSING_QC_REPORT, or QC_REPORT_NOT_WORD when it came only as PDF or image."""
+    """MISSING_QC_REPORT, or QC_REPORT_NOT_WORD when it came only as PDF or image.
+
+    A file of substantial text that was recognised as nothing may be the report
+    written in a way we do not know: then a person looks (MANUAL_REVIEW).
+    """
     findings = []
+    unrecognised = [doc for doc in sub.documents if doc.error is None and _unrecognised_text(doc)]
     for pairing in sub.pairings:
         if pairing.entry_form is None:
             continue
         topic = pairing.field("课题名称") or ""
-        if pairing.report is None:
+        if pairing.report is None and unrecognised:
+            names = "、".join(f"《{doc.filename}》" for doc in unrecognised[:3])
+            findings.append(review("MANUAL_REVIEW", f"课题“{topic}”未识别出成果报告，{names}可能就是成果报告，"
+                                                    "请人工核对。", document=pairing.entry_form.filename))
+        elif pairing.report is None:
             findings.append(deficiency("MISSING_QC_REPORT", f"课题“{topic}”缺少QC小组成果报告（Word版）。",
                                        document=pairing.entry_form.filename))
         elif pairing.report.source_format not in WORD_FORMATS:

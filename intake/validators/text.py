@@ -4,6 +4,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from intake.extractors.steps import text_lines as lines  # noqa: F401 - one home for "lines of a text"
+
 # Where a reply's quoted original starts (Foxmail, QQ, 163, Outlook, Apple Mail, Gmail).
 _QUOTE_START = re.compile(
     r"^\s*(>|-{2,}\s*(原始邮件|Original Message|Forwarded message|转发邮件)|"
@@ -23,16 +25,6 @@ def count_zi(text: str) -> int:
         elif not in_run:
             count, in_run = count + 1, True
     return count
-
-
-def lines(text: str) -> list[str]:
-    """Non-empty lines, stripped (tabs between table cells kept as one space)."""
-    out = []
-    for line in text.splitlines():
-        line = re.sub(r"[ \t\u3000]+", " ", line).strip()
-        if line:
-            out.append(line)
-    return out
 
 
 def own_words(body: str) -> str:
