@@ -104,6 +104,8 @@ class Inquiry:
     sender: str
     subject: str
     excerpt: str
+    # Why it was left to a person rather than taken as a registration.
+    reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -322,7 +324,8 @@ def _unhandled(m: Message) -> ReviewItem:
 def _inquiries(ledger: list[Message], settings: Settings) -> tuple[Inquiry, ...]:
     archive = Archive(settings.store.archive_dir)
     wanted = [m for m in reversed(ledger) if m.classification == "inquiry"][:MAX_INQUIRIES]
-    return tuple(Inquiry(aware(m.received_at), m.sender, m.subject, _excerpt(archive, m)) for m in wanted)
+    return tuple(Inquiry(aware(m.received_at), m.sender, m.subject, _excerpt(archive, m), m.classification_reason)
+                 for m in wanted)
 
 
 _SPACE = re.compile(r"\s+")

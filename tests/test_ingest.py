@@ -10,8 +10,8 @@ from pathlib import Path
 from intake.fixtures.mails import complete_submission, inquiry_mail
 from tests.configs import write_config
 
-TOP_KEYS = {"message_id", "from", "subject", "received_at", "classification", "verdict", "deficiencies",
-            "review_flags", "submissions", "documents", "reply"}
+TOP_KEYS = {"message_id", "from", "subject", "received_at", "classification", "classification_reason", "verdict",
+            "deficiencies", "review_flags", "submissions", "documents", "reply"}
 SUBMISSION_KEYS = {"number", "enterprise", "group", "topic", "topic_type", "members", "status"}
 DOCUMENT_KEYS = {"filename", "kind", "sha256", "stamp", "fields"}
 
@@ -56,6 +56,8 @@ def test_folder_of_eml_files_prints_every_key(tmp_path):
 
     assert question["classification"] == "inquiry"
     assert question["verdict"] is None and question["reply"] is None
+    assert "识别为报名表" in ok["classification_reason"], "the secretariat sees why a mail was taken"
+    assert "没有附件" in question["classification_reason"], "and why one was left to a person"
 
     replies = sorted((tmp_path / "svc" / "replies").glob("*.eml"))
     assert len(replies) == 2

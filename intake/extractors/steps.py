@@ -96,7 +96,7 @@ def headings(text: str) -> list[str]:
 def _names(line: str, variant: str) -> bool:
     """A heading starts with the step, or is a short phrase holding it ("小组现状调查");
     a table row ("王敏 女 42 负责现状调查") is neither."""
-    squeezed = _FILLER.sub("", line)
+    squeezed, variant = _FILLER.sub("", line), _FILLER.sub("", variant)
     return squeezed.startswith(variant) or (variant in squeezed and " " not in line and len(line) <= SHORT_HEADING)
 
 
