@@ -156,8 +156,9 @@ def _shares(text: str) -> list[LinkAttachment]:
     for i, match in enumerate(matches):
         url = match[0].rstrip(_TRIM)
         start = matches[i - 1].end() if i else max(0, match.start() - 200)
-        end = matches[i + 1].start() if i + 1 < len(matches) else len(text)
-        after = text[match.end():min(end, match.end() + 120)]
+        # HTML prints a share's address twice (href and text): the code follows the last copy.
+        end = next((m.start() for m in matches[i + 1:] if m[0].rstrip(_TRIM) != url), len(text))
+        after = text[match.end():min(end, match.end() + 240)]
         code = _CODE_IN_URL.search(url) or _CODE.search(after.split("\n\n")[0])
         links.append(LinkAttachment(_share_name(text[start:match.start()]), url, None, provider_of(url),
                                     code["code"] if code else None))
