@@ -206,3 +206,164 @@ def test_cloud_drive_share_in_html_is_one_link():
 def test_lookalike_hosts_and_home_pages_are_not_shares():
     assert find_link_attachments("https://pan.quark.cn.evil.test/s/abc123 提取码：abcd") == ()
     assert find_link_attachments("网盘官网 https://pan.baidu.com/ 和 https://www.alipan.com/") == ()
+
+
+# ---- fetched or not: the pipeline with a real HTTP server on 127.0.0.1 ------
+
+class _Server(http.server.ThreadingHTTPServer):
+    """Serves `routes` (path → (status, headers, body)) and remembers every path asked for."""
+
+    def __init__(self, routes: dict):
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.routes, self.hits = routes, []
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):  # noqa: N802 (http.server's name)
+        self.server.hits.append(urllib.parse.unquote(self.path))
+        status, headers, body = self.server.routes.get(urllib.parse.unquote(self.path), (404, {}, b""))
+        self.send_response(status)
+        for name, value in {**headers, "Content-Length": str(len(body))}.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def server():
+    srv = _Server({})
+    thread = threading.Thread(target=srv.serve_forever, daemon=True)
+    thread.start()
+    yield srv
+    srv.shutdown()
+    srv.server_close()
+
+
+def links_config(fetch: bool = True) -> str:
+    return f"\n[links]\nfetch = {'true' if fetch else 'false'}\nhosts = [\"127.0.0.1\"]\nhttp_hosts = [\"127.0.0.1\"]\n"
+
+
+@pytest.fixture
+def pipeline(tmp_path, store_url):
+    path = write_config(tmp_path, store_url=store_url, deadline="2099-03-03T00:00:00+08:00")
+    path.write_text(path.read_text(encoding="utf-8") + links_config(), encoding="utf-8")
+    pipe = Pipeline.open(load_settings(path))
+    yield pipe
+    pipe.close()
+
+
+ENTRY = sample_entry(731)
+
+
+@functools.lru_cache(maxsize=None)
+def entry_files() -> tuple[tuple[str, bytes], ...]:
+    return ((f"报名表-{ENTRY.group}.docx", entry_form_docx(ENTRY, seal=seal_png(ENTRY.enterprise))),
+            (f"{ENTRY.topic}成果报告.docx", qc_report_docx(ENTRY, images=0)))
+
+
+def netease_body(files: list[tuple[str, str]]) -> str:
+    """163 webmail's text part: each file "名称 (大小, 日期 到期)" and a 下载 line under it."""
+    lines = ["各位老师好，报名材料较大，用超大附件发送，请查收。", "", "从网易163邮箱发来的超大附件"]
+    for name, url in files:
+        lines += [f"{name} (25.3M, 2023年3月10日 14:30 到期)", f"下载：{url}"]
+    return "\n".join(lines)
+
+
+def reply_text(pipeline: Pipeline) -> str:
+    raw_reply = pipeline.store.all_replies()[-1].raw
+    return email.message_from_bytes(raw_reply, policy=email.policy.default).get_body(("plain",)).get_content()
+
+
+def test_direct_download_link_is_fetched_archived_and_registered(pipeline, server):
+    name = "2023QC报名材料（太原分公司）.zip"
+    path = "/large-attachment-download/报名材料.zip"
+    server.routes[path] = (200, {"Content-Type": "application/zip"}, mails.zip_of(list(entry_files())))
+    url = server.base + urllib.parse.quote(path)
+    raw_mail = mails.submission_mail(ENTRY, [], client="netease_web", body=netease_body([(name, url)]))
+    message, _ = pipeline.accept(raw_mail, account="test", folder="INBOX", received_at=parse_mail(raw_mail).received_at)
+    [outcome] = pipeline.process_pending()  # in the worker processes
+
+    assert outcome["classification"] == "submission" and outcome["verdict"] == "accepted", outcome["deficiencies"]
+    assert len(outcome["submissions"]) == 1 and outcome["reply"]["type"] == "acknowledgement"
+    assert {doc["filename"] for doc in outcome["documents"]} >= {name_ for name_, _ in entry_files()}
+    assert server.hits == [path]
+    # Archived before it was read: a later reading takes the archived copy, not the link.
+    [kept] = (pipeline.archive.root / "links" / message.raw_sha256).glob("*/*")
+    assert kept.name == name and kept.read_bytes() == server.routes[path][2]
+    decision = pipeline.decide(parse_mail(raw_mail), message)
+    assert server.hits == [path] and decision.submission is not None and not decision.submission.link_files
+
+
+def test_link_answering_with_a_login_page_gives_link_only_naming_the_file(pipeline, server):
+    page = "<!DOCTYPE html><html><head><title>网易邮箱 - 登录</title></head><body>请先登录</body></html>"
+    server.routes["/large-attachment-download/index.html"] = (200, {"Content-Type": "text/html; charset=utf-8"},
+                                                               page.encode())
+    url = f"{server.base}/large-attachment-download/index.html?p=X-NETEASE-HUGE-ATTACHMENT&file=djAyZG1m"
+    outcome = feed(pipeline, mails.submission_mail(ENTRY, [], client="netease_web",
+                                                   body=netease_body([("QC成果报告（终稿）.docx", url)])))
+    assert outcome["classification"] == "submission" and outcome["verdict"] == "deficient"
+    [finding] = [f for f in outcome["deficiencies"] if f["code"] == "LINK_ONLY_ATTACHMENT"]
+    assert "《QC成果报告（终稿）.docx》（网易邮箱超大附件）" in finding["detail"]
+    assert server.hits == ["/large-attachment-download/index.html?p=X-NETEASE-HUGE-ATTACHMENT&file=djAyZG1m"]
+    assert not (pipeline.archive.root / "links").exists()
+    text = reply_text(pipeline)
+    assert "QC成果报告（终稿）.docx" in text and "直接作为邮件附件发送" in text
+
+
+def test_redirect_to_a_host_not_allowed_is_not_followed(pipeline, server):
+    server.routes["/dl/报名材料.zip"] = (302, {"Location": f"http://localhost:{server.server_address[1]}/file"}, b"")
+    server.routes["/file"] = (200, {"Content-Type": "application/zip"}, mails.zip_of(list(entry_files())))
+    outcome = feed(pipeline, mails.submission_mail(ENTRY, [], client="netease_web", body=netease_body(
+        [("报名材料.zip", server.base + urllib.parse.quote("/dl/报名材料.zip"))])))
+    assert server.hits == ["/dl/报名材料.zip"]
+    assert [f["code"] for f in outcome["deficiencies"]] == ["LINK_ONLY_ATTACHMENT"]
+
+
+def test_cloud_drive_link_with_extraction_code_is_never_fetched(pipeline, server):
+    body = ("王老师好，材料太大，放在百度网盘了。\n通过百度网盘分享的文件：2023QC报名材料.zip\n"
+            "链接：https://pan.baidu.com/s/1xYz-AbCdE?pwd=ab12\n提取码：ab12\n--来自百度网盘超级会员V3的分享")
+    outcome = feed(pipeline, mails.submission_mail(ENTRY, [], client="foxmail", subject="QC成果竞赛报名材料",
+                                                   body=body))
+    [finding] = [f for f in outcome["deficiencies"] if f["code"] == "LINK_ONLY_ATTACHMENT"]
+    assert "《2023QC报名材料.zip》（百度网盘，提取码 ab12）" in finding["detail"]
+    assert "提取码或登录" in finding["detail"]
+    assert server.hits == [] and not (pipeline.archive.root / "links").exists()
+
+
+def test_report_attached_and_entry_form_only_linked_names_the_linked_one(pipeline, server):
+    (form_name, _), report = entry_files()
+    url = f"{server.base}/large-attachment-download/index.html?file=Zm9ybQ"
+    server.routes["/large-attachment-download/index.html?file=Zm9ybQ"] = (200, {"Content-Type": "text/html"}, b"<html>")
+    outcome = feed(pipeline, mails.submission_mail(ENTRY, [report], client="netease_web",
+                                                   body=netease_body([(form_name, url)])))
+    [finding] = [f for f in outcome["deficiencies"] if f["code"] == "LINK_ONLY_ATTACHMENT"]
+    assert f"《{form_name}》" in finding["detail"] and report[0] not in finding["detail"]
+
+
+def test_fetching_off_by_default_sends_nothing_to_the_server(tmp_path, store_url, server):
+    settings = load_settings(write_config(tmp_path, store_url=store_url))
+    assert settings.links.fetch is False
+    server.routes["/a.zip"] = (200, {"Content-Type": "application/zip"}, mails.zip_of(list(entry_files())))
+    with Pipeline.open(settings) as pipe:
+        outcome = feed(pipe, mails.submission_mail(ENTRY, [], client="netease_web",
+                                                   body=netease_body([("报名材料.zip", server.base + "/a.zip")])))
+    assert server.hits == [] and "LINK_ONLY_ATTACHMENT" in [f["code"] for f in outcome["deficiencies"]]
+
+
+def test_links_settings_are_read_and_checked(tmp_path):
+    path = write_config(tmp_path)
+    path.write_text(path.read_text(encoding="utf-8") + links_config() + "max_mb = 80\ntimeout = 12\n",
+                    encoding="utf-8")
+    links = load_settings(path).links
+    assert (links.fetch, links.hosts, links.http_hosts, links.max_mb, links.timeout) == (
+        True, ("127.0.0.1",), ("127.0.0.1",), 80.0, 12.0)
+    path.write_text(path.read_text(encoding="utf-8").replace("max_mb = 80", "max_mb = 0"), encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"\[links\] max_mb"):
+        load_settings(path)
