@@ -34,7 +34,8 @@ def safe_filename(name: str, fallback: str = "attachment") -> str:
 
 
 class Archive:
-    """Raw messages under raw/ab/<sha>.eml; attachments under files/<sha>/."""
+    """Raw messages under raw/ab/<sha>.eml; attachments under files/<sha>/; files
+    downloaded from a message's links under links/<sha>/<link>/."""
 
     def __init__(self, root: Path):
         self.root = Path(root)
@@ -62,6 +63,20 @@ class Archive:
         self._write_once(target, payload, durable=False)
         return str(folder / name)
 
+    def fetched_link(self, message_sha: str, url: str) -> tuple[str, bytes] | None:
+        """(name, bytes) of the file fetched for this message's link before, else None:
+        a re-run reads this copy and never downloads again."""
+        folder = self.root / _link_folder(message_sha, url)
+        kept = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".tmp-")) \
+            if folder.is_dir() else []
+        return (kept[0].name, kept[0].read_bytes()) if kept else None
+
+    def store_fetched_link(self, message_sha: str, url: str, filename: str, payload: bytes) -> str:
+        """Keep a file downloaded from a link, durably (the link may expire); return its path."""
+        relative = _link_folder(message_sha, url) / safe_filename(filename)
+        self._write_once(self.root / relative, payload)
+        return str(relative)
+
     @staticmethod
     def _write_once(target: Path, data: bytes, durable: bool = True) -> None:
         if target.exists() and target.stat().st_size == len(data):
@@ -83,3 +98,8 @@ class Archive:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
+
+
+def _link_folder(message_sha: str, url: str) -> Path:
+    """links/<message>/<link>/: one folder a link, so its file keeps the name the server gave."""
+    return Path("links") / message_sha / sha256_hex(url.encode("utf-8"))[:16]

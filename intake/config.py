@@ -141,6 +141,28 @@ class WebSettings:
     https_only: bool = False
 
 
+# Where the mail providers serve 超大附件 downloads ("*." covers subdomains).
+DEFAULT_LINK_HOSTS = (
+    "mail.163.com", "mail.126.com", "mail.yeah.net", "dashi.163.com", "fs.163.com", "*.fs.163.com",
+    "mail.qq.com", "wx.mail.qq.com", "iwx.mail.qq.com", "exmail.qq.com", "*.ftn.qq.com",
+)
+
+
+@dataclass(frozen=True)
+class LinksSettings:
+    """[links]: fetching files sent as 超大附件 download links. Off unless switched on."""
+
+    fetch: bool = False
+    # Hosts a download may come from, the first request and every redirect.
+    hosts: tuple[str, ...] = DEFAULT_LINK_HOSTS
+    # Hosts reached over plain http too (a test server on loopback); all others: https only.
+    http_hosts: tuple[str, ...] = ()
+    # Largest file fetched, in megabytes (a bigger one stays a link).
+    max_mb: float = 50.0
+    # Seconds to wait for a server to answer or send more.
+    timeout: float = 30.0
+
+
 @dataclass(frozen=True)
 class Settings:
     path: Path
@@ -151,6 +173,7 @@ class Settings:
     digest: DigestSettings
     reminders: RemindersSettings = RemindersSettings()
     web: WebSettings = WebSettings()
+    links: LinksSettings = LinksSettings()
 
     def secret(self, env_name: str) -> str:
         """The secret held in the named environment variable ('' if unset)."""
@@ -338,7 +361,17 @@ def load_settings(path: Path) -> Settings:
 
     return Settings(path=path, competition=competition, store=store,
                     mailbox=mailbox, smtp=smtp, digest=digest, reminders=_reminders(doc, path),
-                    web=_web(doc, path))
+                    web=_web(doc, path), links=_links(doc, path))
+
+
+def _links(doc: dict[str, Any], path: Path) -> LinksSettings:
+    ln = _table(doc, "links", path)
+    links = LinksSettings(fetch=ln.get("fetch", bool, False), hosts=ln.strings("hosts", list(DEFAULT_LINK_HOSTS)),
+                          http_hosts=ln.strings("http_hosts", []), max_mb=ln.get("max_mb", float, 50.0),
+                          timeout=_positive(ln, "timeout", 30.0))
+    if links.max_mb <= 0:
+        raise ln._fail("max_mb", f"must be a positive number of megabytes, not {links.max_mb!r}")
+    return links
 
 
 def _web(doc: dict[str, Any], path: Path) -> WebSettings:

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from pathlib import PurePath
 
 from intake.extractors import extract_document
-from intake.model import Attachment, Document, DocumentKind
+from intake.model import Attachment, Document, DocumentKind, LinkAttachment
 from intake.unpack import Problem, expand
 
 
@@ -14,6 +14,8 @@ class Extraction:
     documents: tuple[Document, ...]
     # Every file seen, archives unpacked, by content hash: what the archive keeps.
     files: dict[str, Attachment]
+    # Files the body offers as links that did not arrive (not fetchable, or fetching is off).
+    link_only: tuple[LinkAttachment, ...] = ()
 
 
 def extract_all(attachments: tuple[Attachment, ...]) -> Extraction:

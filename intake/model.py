@@ -94,6 +94,21 @@ class Attachment:
 
 
 @dataclass(frozen=True)
+class LinkAttachment:
+    """One file the body offers as a download link (超大附件, 网盘分享) instead of attaching it.
+
+    `expires` as the body wrote it ("2023年3月10日 14:30"); `provider` a key of
+    `intake.links.PROVIDERS`; `code` the 提取码/访问码 a share needs, if any.
+    """
+
+    filename: str
+    url: str
+    expires: str | None = None
+    provider: str = ""
+    code: str | None = None
+
+
+@dataclass(frozen=True)
 class IncomingMail:
     """A decoded message: headers we act on, readable body text, attachments."""
 
@@ -109,6 +124,8 @@ class IncomingMail:
     # Lower-cased header name -> list of values, for the classifier.
     headers: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False)
     raw_sha256: str = ""
+    # The HTML parts as sent: their links (超大附件 download addresses) are lost in body_text.
+    body_html: str = field(default="", repr=False)
     # Problems met while decoding, in words a person can act on.
     defects: tuple[str, ...] = ()
 
@@ -184,5 +201,5 @@ class Submission:
     mail: IncomingMail
     documents: tuple[Document, ...]
     pairings: tuple[Pairing, ...]
-    # File names the body offers as download links (163 "超大附件") instead of attachments.
-    link_files: tuple[str, ...] = ()
+    # Files the body offers as download links (超大附件, 网盘) that did not arrive as files.
+    link_files: tuple[LinkAttachment, ...] = ()

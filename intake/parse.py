@@ -191,8 +191,9 @@ def _body_parts(message) -> Iterator[email.message.Message]:
             yield part
 
 
-def _body_text(parsed) -> str:
-    """Plain parts, else the HTML parts turned into text; each part in its real charset."""
+def _body_texts(parsed) -> tuple[str, str]:
+    """(plain parts, else the HTML parts turned into text; the HTML parts as sent), each
+    part in its real charset."""
     texts: dict[str, list[str]] = {"plain": [], "html": []}
     try:
         for part in _body_parts(parsed.message) if parsed.message is not None else ():
@@ -201,7 +202,8 @@ def _body_text(parsed) -> str:
                 texts[part.get_content_subtype()].append(text)
     except Exception:  # noqa: BLE001 - a structure we cannot walk: mail-parser's own text
         texts = {"plain": list(parsed.text_plain), "html": list(parsed.text_html)}
-    return "\n".join(texts["plain"]).strip() or html_to_text("\n".join(texts["html"]))
+    markup = "\n".join(texts["html"])
+    return "\n".join(texts["plain"]).strip() or html_to_text(markup), markup
 
 
 def _sender(message) -> tuple[str, str]:
@@ -236,7 +238,7 @@ def parse_mail(raw: bytes, received_at: datetime | None = None) -> IncomingMail:
     headers = _headers(parsed.message) if parsed.message is not None else {}
     first = lambda name: headers.get(name, ("",))[0]  # noqa: E731
     name, address = _sender(parsed.message) if parsed.message is not None else ("", "")
-    body = _body_text(parsed)
+    body, markup = _body_texts(parsed)
     # Bodies are decoded here, never with replacement characters: mail-parser's
     # charset complaint no longer describes what we read.
     defects = tuple(sorted(parsed.defects_categories - {"CharsetDecodeDefect"})) if parsed.has_defects else ()
@@ -253,6 +255,7 @@ def parse_mail(raw: bytes, received_at: datetime | None = None) -> IncomingMail:
         headers=headers,
         raw_sha256=sha256_hex(raw),
         defects=defects,
+        body_html=markup,
     )
 
 

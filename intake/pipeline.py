@@ -17,6 +17,7 @@ import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import partial
 from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import OperationalError
@@ -25,12 +26,12 @@ from intake.archive import Archive
 from intake.assemble import pair_documents
 from intake.classify import classify_content, classify_envelope
 from intake.config import Settings
+from intake.downloads import LinkFetcher
 from intake.history import Lookups, cited_numbers, document_key, look_up, rule_history
-from intake.links import find_link_attachments
 from intake.model import (
     Classification, Document, IncomingMail, ReplyType, Submission, Verdict,
 )
-from intake.prepare import Prepared, Preparer, prepare
+from intake.prepare import Prepared, Preparer, prepare, read_mail
 from intake.record import Decision, record_decision, record_unreadable
 from intake.validators import RuleContext, decide, validate
 from intake.validators.writeups import is_write_up
@@ -57,8 +58,10 @@ class Pipeline:
     def open(cls, settings: Settings) -> "Pipeline":
         """The pipeline over the configured store and archive folder."""
         settings.store.archive_dir.mkdir(parents=True, exist_ok=True)
-        return cls(settings=settings, store=Store(settings.store.url), archive=Archive(settings.store.archive_dir),
-                   preparer=Preparer(settings.store.workers))
+        archive = Archive(settings.store.archive_dir)
+        fetcher = LinkFetcher.configured(settings.links, archive)
+        return cls(settings=settings, store=Store(settings.store.url), archive=archive,
+                   preparer=Preparer(settings.store.workers, task=partial(prepare, links=fetcher)))
 
     def close(self) -> None:
         """Stop the worker processes and let go of the database."""
@@ -129,7 +132,12 @@ class Pipeline:
         """Run one recorded message through every stage, in this process, and record the decision."""
         if message.status == MessageStatus.PROCESSED:
             return message.outcome
-        return self._finish(message, prepare(*self._load(message)))
+        return self._finish(message, prepare(*self._load(message), links=self.link_fetcher))
+
+    @property
+    def link_fetcher(self) -> LinkFetcher | None:
+        """Downloads 超大附件 links when [links] fetch is on."""
+        return LinkFetcher.configured(self.settings.links, self.archive)
 
     def _load(self, message: Message) -> tuple[bytes, datetime]:
         return self.archive.read(message.archive_path), message.received_at
@@ -164,8 +172,7 @@ class Pipeline:
         if found is not None and found.kind is not Classification.CORRECTION:
             return Decision(classification=found.kind, reason=found.reason)
         if extraction is None:
-            from intake.extract import extract_all  # in-process: the readers load on first use
-            extraction = extract_all(mail.attachments)
+            extraction = read_mail(mail, self.link_fetcher)  # in-process: the readers load on first use
         documents, files = extraction.documents, extraction.files
         if found is None:
             found = classify_content(mail, documents, self.settings.competition)
@@ -184,7 +191,7 @@ class Pipeline:
         # A write-up (QC小组工作总结 …) reads like a report but is no QC result of its own.
         results = pair_documents(tuple(doc for doc in combined if not is_write_up(doc)))
         submission = Submission(mail=mail, documents=combined, pairings=results,
-                                link_files=tuple(link.filename for link in find_link_attachments(mail.body_text)))
+                                link_files=extraction.link_only)
         history = rule_history(self.store, submission, lookups.cited, message_id)
         findings = validate(submission, RuleContext(self.settings.competition, mail.received_at, history))
         verdict = decide(findings)

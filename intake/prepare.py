@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, TypeVar
 
@@ -28,6 +28,7 @@ from intake.model import IncomingMail
 from intake.parse import MailRefused, parse_mail
 
 if TYPE_CHECKING:
+    from intake.downloads import LinkFetcher
     from intake.extract import Extraction
 
 log = logging.getLogger(__name__)
@@ -45,17 +46,26 @@ class Prepared:
     unreadable: str | None = None
 
 
-def prepare(raw: bytes, received_at: datetime) -> Prepared:
-    """Parse one raw message and read every attachment; never raises for bad input."""
-    from intake.extract import extract_all  # the readers: loaded in the workers, not the main process
-
+def prepare(raw: bytes, received_at: datetime, links: LinkFetcher | None = None) -> Prepared:
+    """Parse one raw message and read every attachment, and the files its download links
+    give when `links` may fetch them; never raises for bad input."""
     try:
         mail = parse_mail(raw, received_at)
     except MailRefused as err:
         return Prepared(unreadable=str(err))
     except Exception as err:  # noqa: BLE001 - mail-parser can fail on broken MIME
         return Prepared(unreadable=f"邮件无法解析：{type(err).__name__}")
-    return Prepared(mail=mail, extraction=extract_all(mail.attachments))
+    return Prepared(mail=mail, extraction=read_mail(mail, links))
+
+
+def read_mail(mail: IncomingMail, links: LinkFetcher | None = None) -> Extraction:
+    """The attachments and the files fetched from the body's links, read; the links whose
+    files did not arrive are kept for LINK_ONLY_ATTACHMENT."""
+    from intake.downloads import harvest_links  # the readers: loaded in the workers, not the main process
+    from intake.extract import extract_all
+
+    harvest = harvest_links(mail, links)
+    return replace(extract_all(mail.attachments + harvest.files), link_only=harvest.missing)
 
 
 class WorkerDied(Exception):
@@ -154,7 +164,7 @@ class Preparer:
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
             context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(["intake.prepare", "intake.extract"])
+            context.set_forkserver_preload(["intake.prepare", "intake.extract", "intake.downloads"])
             self._pool = ProcessPoolExecutor(self.workers, mp_context=context)
         return self._pool
 

@@ -23,7 +23,6 @@ import pytest
 
 from intake.archive import sha256_hex
 from intake.extract import extract_all
-from intake.links import LinkAttachment, find_link_attachments
 from intake.model import Attachment, DocumentKind
 from intake.parse import parse_mail
 from intake.unpack import (
@@ -511,87 +510,3 @@ def test_extract_all_reads_unpacked_files_and_names_the_archives_that_failed():
     assert by_name["加密.zip"].kind is DocumentKind.OTHER and by_name["加密.zip"].error == ENCRYPTED
     assert by_name["加密.zip"].sha256 == locked.sha256
     assert by_name["材料.zip/附件/加密.zip"].error == ENCRYPTED
-
-
-# ---- 超大附件 links ----------------------------------------------------------
-
-BIG = "https://mail.163.com/large-attachment-download/index.html?p=X-NETEASE-HUGE-ATTACHMENT&amp;file=djAyZG1meTh2"
-DASHI = "https://dashi.163.com/html/cloud-attachment-download/index.html?key=Q2xvdWRLZXk"
-NETEASE_HTML = f"""<div>各位老师好，报名材料较大，用超大附件发送，请查收。</div>
-<div style="background:#dee8f2;padding:4px;clear:both;margin-top:10px">
-<div style="padding:4px 8px 8px;font-size:14px"><b>从网易163邮箱发来的超大附件</b>
-<a class="bigattach-mailmaster-download" href="http://u.163.com/RcUwvU56g">推荐客户端极速下载</a></div>
-<div style="background:#fff;padding:4px">
-<div style="padding:6px 4px;min-height:36px;clear:both">
-<div style="width:36px;float:left"><a href="{BIG}" target="_blank"><img src="cid:ico-bfile-6.gif"></a></div>
-<div><div style="font-size:12px"><a href="{BIG}" target="_blank">2023QC报名材料（太原分公司）.zip</a>
-<span style="color:#bbb"> (25.3M, 2023年3月10日 14:30 到期)</span></div>
-<div style="padding:4px 0"><a href="{BIG}" target="_blank">下载</a></div></div></div>
-<div style="padding:6px 4px;min-height:36px;clear:both">
-<div><div style="font-size:12px"><a href="{DASHI}" target="_blank">成果发表.pptx</a>
-<span style="color:#bbb"> (60.57M, 2023年3月12日 9:05 到期)</span></div>
-<div><a href="{DASHI}">下载</a></div></div></div>
-</div></div>"""
-
-
-def test_netease_links_in_html_keep_names_urls_and_expiry():
-    assert find_link_attachments(NETEASE_HTML) == (
-        LinkAttachment("2023QC报名材料（太原分公司）.zip",
-                       "https://mail.163.com/large-attachment-download/index.html"
-                       "?p=X-NETEASE-HUGE-ATTACHMENT&file=djAyZG1meTh2", "2023年3月10日 14:30"),
-        LinkAttachment("成果发表.pptx",
-                       "https://dashi.163.com/html/cloud-attachment-download/index.html?key=Q2xvdWRLZXk",
-                       "2023年3月12日 9:05"),
-    )
-
-
-def test_netease_links_in_text_made_from_html_still_list_the_files():
-    message = EmailMessage()
-    message["From"], message["Subject"] = "a@163.com", "QC报名材料"
-    message.set_content(NETEASE_HTML, subtype="html")
-    body = parse_mail(raw(message)).body_text
-    found = find_link_attachments(body)
-    assert [(f.filename, f.expires) for f in found] == [
-        ("2023QC报名材料（太原分公司）.zip", "2023年3月10日 14:30"), ("成果发表.pptx", "2023年3月12日 9:05")]
-
-
-def test_netease_126_plain_text_with_links_below_the_names():
-    body = ("王老师：\n  附件是我单位的报名材料，请查收。\n\n"
-            "从网易126邮箱发来的超大附件\n"
-            "报名表（盖章）.pdf (32.1M, 2023年3月1日 10:00 到期)\n"
-            "下载：http://mail.126.com/large-attachment-download/index.html?p=X-NETEASE-HUGE-ATTACHMENT&file=AbC-1_2\n"
-            "QC成果报告.docx (28M, 2023年3月1日 10:00 到期)\n"
-            "下载：http://fs.163.com/fs/display/?p=X-NETEASE-HUGE-ATTACHMENT&file=XyZ&title=QC\n")
-    assert find_link_attachments(body) == (
-        LinkAttachment("报名表（盖章）.pdf", "http://mail.126.com/large-attachment-download/index.html"
-                       "?p=X-NETEASE-HUGE-ATTACHMENT&file=AbC-1_2", "2023年3月1日 10:00"),
-        LinkAttachment("QC成果报告.docx", "http://fs.163.com/fs/display/?p=X-NETEASE-HUGE-ATTACHMENT&file=XyZ&title=QC",
-                       "2023年3月1日 10:00"),
-    )
-
-
-def test_qq_mail_large_attachments_old_and_new_links():
-    body = ("您好，材料见超大附件。\n\n从QQ邮箱发来的超大附件\n\n"
-            "成果报告.docx (128.03M, 2023年03月24日 21:59 到期)进入下载页面："
-            "http://mail.qq.com/cgi-bin/ftnExs_download?t=exs_ftn_download&k=7d3638&code=7684decd\n"
-            "发表材料.pptx (56.2M, 2023年03月24日 21:59 到期)进入下载页面："
-            "https://wx.mail.qq.com/ftn/download?func=3&k=abcd1234&key=ef56\n")
-    assert find_link_attachments(body) == (
-        LinkAttachment("成果报告.docx",
-                       "http://mail.qq.com/cgi-bin/ftnExs_download?t=exs_ftn_download&k=7d3638&code=7684decd",
-                       "2023年03月24日 21:59"),
-        LinkAttachment("发表材料.pptx", "https://wx.mail.qq.com/ftn/download?func=3&k=abcd1234&key=ef56",
-                       "2023年03月24日 21:59"),
-    )
-
-
-def test_a_bare_download_link_is_still_found():
-    body = "材料太大，下载地址：https://mail.163.com/large-attachment-download/index.html?p=X&file=Zz9 谢谢"
-    assert find_link_attachments(body) == (
-        LinkAttachment("", "https://mail.163.com/large-attachment-download/index.html?p=X&file=Zz9", None),)
-
-
-def test_ordinary_bodies_have_no_link_attachments():
-    assert find_link_attachments("") == ()
-    assert find_link_attachments("附件：报名表.docx (2份)，成果报告.docx (已盖章)。详见 https://www.163.com/news") == ()
-    assert find_link_attachments('<a href="https://example.com/a.pdf">报告.pdf</a> (1.2M)') == ()
