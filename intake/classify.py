@@ -37,11 +37,12 @@ _IDENTITY = (r"成果竞赛|成果比赛|QC小组成果|QC成果|质量管理小
 # What registers: the act, as senders write it.
 _ACT = re.compile(r"报名|参赛|申报|报送|参加(?:本次|此次|今年)?(?:竞赛|比赛|评选)")
 # A registration without files says it sends them.
-_SENDS = re.compile(r"附件|附上|随信|随邮件|见附|请查收|请查阅|请收|发送|提交|报送|上报")
+_SENDS = re.compile(r"附件|附上|随信|随邮件|见附|请查收|请查阅|请收|发送|提交|报送|上报|网盘|云盘|链接|下载|分享")
 # Words of another event's advertisement or notice: a person reads those.
 _ELSEWHERE = re.compile(r"培训班|培训费|研修班|培训课程|会务费|报名费|参会费|收费标准|汇款|开户行|户名|账号|学费|食宿|"
                         r"讲师|授课|课程安排|诚邀|招生|优惠")
 _QUESTION = re.compile(r"请问|[?？]|吗|能否|是否|可否|怎么|怎样|如何|咨询|请教")
+_URL = re.compile(r"(?:https?|ftp)://\S+", re.I)
 _OBSERVER = re.compile(r"观摩")
 _OBSERVER_CONTEXT = re.compile(r"发表|竞赛|成果|QC|现场")
 _EVIDENT_KINDS = frozenset(DocumentKind) - {DocumentKind.OTHER, DocumentKind.PRESENTATION, DocumentKind.SCAN}
@@ -137,7 +138,8 @@ def classify_content(mail: IncomingMail, documents: tuple[Document, ...],
 def _sender_words(mail: IncomingMail, documents: tuple[Document, ...]) -> str:
     """The subject, the sender's own words (not a quoted original) and the names of the files sent."""
     names = " ".join(doc.filename for doc in documents)
-    return re.sub(r"[ \t\u3000]+", "", f"{mail.subject}\n{own_words(mail.body_text)}\n{names}")
+    text = _URL.sub(" ", f"{mail.subject}\n{own_words(mail.body_text)}\n{names}")  # "?" in a link asks nothing
+    return re.sub(r"[ \t\u3000]+", "", text)
 
 
 def _identity(competition: CompetitionSettings) -> re.Pattern:
