@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from intake.config import CompetitionSettings
 from intake.extractors.forms import spec_for
+from intake.links import links_in_mail
 from intake.model import Classification, Document, DocumentKind, IncomingMail, Recognition
 from intake.validators.context import form_name
 from intake.validators.text import clip, own_words
@@ -103,6 +104,9 @@ def classify_envelope(mail: IncomingMail, *, own_addresses: frozenset[str],
         return Classified(Classification.UNREADABLE, "无法识别发件人地址")
     if duplicate:
         return Classified(Classification.DUPLICATE, "与此前收到的邮件相同")
+    if cites and not mail.attachments and not links_in_mail(mail):
+        # "收到，谢谢" to our 回执, or a word about a finding: a person answers, never the system.
+        return Classified(Classification.INQUIRY, f"{cites.removesuffix('，按补正处理')}，但没有附带文件，由秘书处阅处")
     if cites:
         return Classified(Classification.CORRECTION, cites)
     return None

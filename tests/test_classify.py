@@ -136,3 +136,18 @@ def test_a_photo_of_the_form_beside_the_report_goes_to_a_person_not_back_as_miss
     assert outcome["classification"] == "submission"
     assert "MISSING_ENTRY_FORM" not in codes(outcome)
     assert any("IMG_4821.JPG" in f["detail"] for f in outcome["review_flags"] if f["code"] == "MANUAL_REVIEW")
+
+
+def test_a_thank_you_to_our_receipt_gets_no_second_receipt(pipeline):
+    data = sample_entry(2)
+    files = [("报名表.docx", entry_form_docx(data, seal=seal_png(data.enterprise))),
+             ("成果报告.docx", personal_report_docx(data))]
+    first = feed(pipeline, submission_mail(data, files))
+    receipt = pipeline.store.all_replies()[-1]
+    thanks = submission_mail(data, [], subject=f"回复：{receipt.subject}", body="收到，谢谢！",
+                             in_reply_to=receipt.reply_message_id, references=(receipt.reply_message_id,))
+    outcome = feed(pipeline, thanks)
+    assert first["reply"]["type"] == "acknowledgement"
+    assert outcome["classification"] == "inquiry" and outcome["reply"] is None
+    assert len(pipeline.store.all_replies()) == 1
+    assert first["submissions"][0]["number"] in outcome["classification_reason"]
