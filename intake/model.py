@@ -82,13 +82,14 @@ class Provenance(str, enum.Enum):
     """
 
     EXACT = "exact"          # the form's label, value beside it, after its colon or in its own cell
+    GRID = "grid"            # under its label in a header row of labels, the next row's cells aligned with it
     CHECKBOX = "checkbox"    # the ticked option(s) of a check-box list (glyphs or Word content controls)
     FUZZY = "fuzzy"          # a label only loosely like the form's (no reader marks a value so yet)
-    INFERRED = "inferred"    # placed by layout: the row below a header row, paragraphs after a label, a title line
+    INFERRED = "inferred"    # placed by layout: a cell below a lone label, paragraphs after a label, a title line
     OCR = "ocr"              # read from a picture
 
 
-CONFIDENT = frozenset({Provenance.EXACT, Provenance.CHECKBOX})
+CONFIDENT = frozenset({Provenance.EXACT, Provenance.GRID, Provenance.CHECKBOX})
 
 
 @dataclass(frozen=True)

@@ -6,10 +6,11 @@ colon in the same cell, or after a colon in a paragraph; a long text may
 follow its label in the next row or the next paragraphs.
 
 Each value also records how it was found (`Provenance`): beside its label
-or after its colon is EXACT; a value taken from the row under a header row
-of labels, or collected from the paragraphs after a label, is INFERRED, and
-so is an empty value whose label has no value cell at all. Only EXACT
-readings may support a deficiency (see `intake.validators`).
+or after its colon is EXACT; under its label in a header row of labels
+whose next row has the same cells is GRID; a cell below a lone label, or a
+text collected from the paragraphs after a label, is INFERRED, and so is an
+empty value whose label has no value cell at all. EXACT and GRID readings
+may support a deficiency, INFERRED ones only a review (`intake.validators`).
 """
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from intake.extractors.labels import LabelIndex, index_for, normalise
 from intake.extractors.layout import Cell, Content, Row, Table
 from intake.model import Provenance
 
-EXACT, INFERRED = Provenance.EXACT, Provenance.INFERRED
+EXACT, GRID, INFERRED = Provenance.EXACT, Provenance.GRID, Provenance.INFERRED
 Found = tuple[dict[str, str], dict[str, Provenance]]
 
 # A paragraph starting with one of these ends a long text (the form's notes).
@@ -77,21 +78,28 @@ def _read_table(table: Table, bi: int, index: LabelIndex,
 
 def _value_near(table: Table, ri: int, ci: int, index: LabelIndex) -> tuple[str, Provenance]:
     """The value cell of a label and how sure it is: right of it (EXACT), else
-    below it (INFERRED), else '' (INFERRED: the label has no value cell).
+    below it (GRID or INFERRED), else '' (INFERRED: the label has no value cell).
 
     Under a header row of labels (附件5's 组长姓名|性别|职务, or any form laid
     out so) the row below is a row of values and is taken as written, even a
-    value that happens to be a label word ("组长" under 职务).
+    value that happens to be a label word ("组长" under 职务); when its cells
+    line up with the labels' the reading is as sure as a value beside its label.
     """
     row = table.rows[ri]
     right = _right_of(row, ci, index)
     if right is not None and not _is_label(right, index):
         return right.text, EXACT
     below = _below(table, ri, row[ci])
-    if below is not None and (not _is_label(below, index)
-                              or _is_header_row(row, index) and _is_value_row(table.rows[ri + 1], index)):
-        return below.text, INFERRED
-    return "", INFERRED
+    if below is None:
+        return "", INFERRED
+    if _is_header_row(row, index) and _is_value_row(table.rows[ri + 1], index):
+        return below.text, GRID if _aligned(row, table.rows[ri + 1]) else INFERRED
+    return ("", INFERRED) if _is_label(below, index) else (below.text, INFERRED)
+
+
+def _aligned(labels: Row, values: Row) -> bool:
+    """The same cells, column for column: each value sits under exactly one label."""
+    return [(c.col, c.span) for c in labels] == [(c.col, c.span) for c in values]
 
 
 def _is_header_row(row: Row, index: LabelIndex) -> bool:
@@ -101,9 +109,9 @@ def _is_header_row(row: Row, index: LabelIndex) -> bool:
 
 
 def _is_value_row(row: Row, index: LabelIndex) -> bool:
-    """A row that is mostly not labels: the values under a header row."""
+    """A row that is mostly not labels (or left blank): the values under a header row."""
     written = [c for c in row if c.text.strip()]
-    return sum(_is_label(c, index) for c in written) * 2 < len(written)
+    return not written or sum(_is_label(c, index) for c in written) * 2 < len(written)
 
 
 def _right_of(row: tuple[Cell, ...], ci: int, index: LabelIndex) -> Cell | None:
