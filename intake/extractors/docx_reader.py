@@ -100,7 +100,7 @@ def _margin_texts(parts: list[bytes]) -> tuple[str, ...]:
             continue  # a broken header must not lose the body
         for p in root.iter(W + "p"):
             if not any(a.tag == W + "p" for a in p.iterancestors()):
-                lines += [line for line in _paragraph_text(p).split("\n") if line.strip()]
+                lines += [line.strip() for line in _paragraph_text(p).split("\n") if line.strip()]
     return tuple(lines)
 
 
