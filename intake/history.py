@@ -33,6 +33,8 @@ def cited_numbers(mail: IncomingMail, code_prefix: str) -> list[str]:
 
 
 def as_document(row: StoredDocument) -> Document:
+    """A stored document as the rules see it. The schema keeps no provenance, so
+    `Document.confident` treats its fields as they were judged when first read."""
     return Document(filename=row.filename, sha256=row.sha256, kind=DocumentKind(row.kind),
                     stamp=Stamp(row.stamp) if row.stamp else None, fields=dict(row.fields or {}),
                     rows=dict(row.rows or {}), text=row.text or "",

@@ -81,6 +81,26 @@ class ReplyType(str, enum.Enum):
     OBSERVER_ACKNOWLEDGEMENT = "observer_acknowledgement"
 
 
+class Provenance(str, enum.Enum):
+    """How a field's value was found on its form, so a rule knows how far to trust it.
+
+    Confident readings (`CONFIDENT`) may support a deficiency sent to the sender:
+    the label was found as the form prints it and the value (or its empty cell)
+    sits where that label puts it, or a check-box list was read with exactly
+    readable ticks. Every other reading can only raise a review flag.
+    """
+
+    EXACT = "exact"          # the form's label, value beside it, after its colon or in its own cell
+    GRID = "grid"            # under its label in a header row of labels, the next row's cells aligned with it
+    CHECKBOX = "checkbox"    # the ticked option(s) of a check-box list (glyphs or Word content controls)
+    FUZZY = "fuzzy"          # a label only loosely like the form's (no reader marks a value so yet)
+    INFERRED = "inferred"    # placed by layout: a cell below a lone label, paragraphs after a label, a title line
+    OCR = "ocr"              # read from a picture
+
+
+CONFIDENT = frozenset({Provenance.EXACT, Provenance.GRID, Provenance.CHECKBOX})
+
+
 @dataclass(frozen=True)
 class Attachment:
     """One file as the sender attached it (archives already unpacked)."""
@@ -154,6 +174,18 @@ class Document:
     source_format: str = ""
     # How `kind` was told; None for OTHER and for documents read back from the store.
     recognised_by: Recognition | None = None
+    # Field name -> how its value was found. Empty for a document read back from
+    # the store (the schema keeps no provenance): such fields count as confident,
+    # as they did when the document was first judged.
+    provenance: dict[str, Provenance] = field(default_factory=dict, repr=False)
+
+    def confident(self, name: str) -> bool:
+        """May a deficiency rest on field `name`? Only on a confident reading of it
+        (see `Provenance`); a label never found is not a confident "empty"."""
+        if not self.provenance:
+            return True
+        how = self.provenance.get(name)
+        return how in CONFIDENT
 
 
 @dataclass(frozen=True)

@@ -6,13 +6,14 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from intake.extractors.checkbox import read_choice
 from intake.extractors.forms import FormSpec, RowGroup
 from intake.extractors.labels import normalise
 from intake.extractors.layout import Content
 from intake.extractors.ocr import recognise_scan
 from intake.extractors.recognise import Reading, kind_from_name, recognise
 from intake.extractors.stamp import detect_stamp, stamp_of_pictures
-from intake.model import Attachment, Document, DocumentKind, Recognition
+from intake.model import Attachment, Document, DocumentKind, Provenance, Recognition
 
 _NUMBER = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*(?:[%‰]|[^\d\s.]{1,4})?\s*$")
 # Characters of text per picture under which a document is a scan with a caption.
@@ -41,10 +42,12 @@ def document_from(attachment: Attachment, content: Content, ocr_pages: PageSourc
     stamp, evidence = None, None
     if reading.kind is DocumentKind.SCAN or (reading.spec and reading.spec.needs_seal):
         stamp, evidence = stamp_of_pictures(content.pictures)
+    fields, provenance = _typed_fields(reading)
     return Document(
         filename=attachment.filename, sha256=attachment.sha256, kind=reading.kind,
-        stamp=stamp, fields=_typed_fields(reading), rows=_typed_rows(reading),
-        text=text, stamp_evidence=evidence, source_format=content.source_format, recognised_by=how)
+        stamp=stamp, fields=fields, rows=_typed_rows(reading),
+        text=content.full_text(), stamp_evidence=evidence,
+        source_format=content.source_format, provenance=provenance, recognised_by=how)
 
 
 def image_document(attachment: Attachment, source_format: str) -> Document:
@@ -95,10 +98,27 @@ def _picture_only(filename: str, pages: PageSource, hint: str = "") -> tuple[Rea
     return (Reading(found.kind, found.spec), Recognition.OCR) if found else (Reading(DocumentKind.SCAN), None)
 
 
-def _typed_fields(reading: Reading) -> dict[str, Any]:
+def _typed_fields(reading: Reading) -> tuple[dict[str, Any], dict[str, Provenance]]:
+    """Values typed by the form's description, with how each was found.
+
+    A report's fields (its 课题名称: a labelled line or its title line) are
+    INFERRED; a short field written as a check-box list becomes its ticked
+    option(s), CHECKBOX when the list reads for certain and its label was exact.
+    """
     if reading.spec is None:
-        return dict(reading.fields)
-    return _typed(reading.fields, reading.spec.fields)
+        return dict(reading.fields), dict.fromkeys(reading.fields, Provenance.INFERRED)
+    values, provenance = dict(reading.fields), dict(reading.provenance)
+    for field in reading.spec.fields:
+        choice = read_choice(values[field.name]) if values.get(field.name) and not field.long_text else None
+        if choice is None:
+            continue
+        if choice.sure:
+            values[field.name] = choice.value
+            if provenance.get(field.name) is Provenance.EXACT:
+                provenance[field.name] = Provenance.CHECKBOX
+        else:
+            provenance[field.name] = Provenance.INFERRED
+    return _typed(values, reading.spec.fields), provenance
 
 
 def _typed_rows(reading: Reading) -> dict[str, list[dict[str, Any]]]:

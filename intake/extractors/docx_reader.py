@@ -6,6 +6,13 @@ main part, which python-docx and LibreOffice refuse), the body walked with
 lxml, because python-docx's cell API repeats merged cells and costs far
 more (NOTES.md). Opening the package with python-docx costs three times the
 whole direct read, so it is the second way in, for what the first refuses.
+
+Fields are read from the body only; the text of headers and footers (every
+section's, first and even pages' too), footnotes, endnotes and comments goes
+to `Content.margins`, so a classification marking printed only there is
+still seen. A text box's paragraphs are lines of their own. Check boxes,
+whether Word content controls (w14:checkbox), legacy form fields or
+Wingdings symbols, read as ☑ (ticked) or □ (unticked).
 """
 from __future__ import annotations
 
@@ -25,12 +32,19 @@ NS = {
     "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
     "v": "urn:schemas-microsoft-com:vml",
     "wp": "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing",
+    "w14": "http://schemas.microsoft.com/office/word/2010/wordml",
 }
 W = "{%s}" % NS["w"]
-_RUNS = etree.XPath(
-    ".//w:r[not(ancestor::mc:Fallback)]/w:t | .//w:r[not(ancestor::mc:Fallback)]/w:tab"
-    " | .//w:r[not(ancestor::mc:Fallback)]/w:br | .//w:r[not(ancestor::mc:Fallback)]/w:cr",
-    namespaces=NS)
+W14 = "{%s}" % NS["w14"]
+MC = "{%s}" % NS["mc"]
+TICKED, UNTICKED = "☑", "□"
+# Symbol fonts people tick boxes with (WPS: an "R" in Wingdings 2 shows ☑).
+_SYMBOL_FONTS = {
+    "wingdings": {0xFE: TICKED, 0xFD: "☒", 0xA8: UNTICKED, 0x6F: UNTICKED, 0xFC: "✓"},
+    "wingdings 2": {0x52: TICKED, 0x54: "☒", 0xA3: UNTICKED, 0x50: "✓", 0x4F: "×"},
+}
+# Parts around the body whose text is read for markings only.
+_MARGIN_PARTS = ("/header", "/footer", "/footnotes", "/endnotes", "/comments")
 _BLIPS = etree.XPath(".//a:blip/@r:embed | .//v:imagedata/@r:id", namespaces=NS)
 
 
@@ -53,7 +67,10 @@ def read_docx(data: bytes) -> Content:
     media = {part.partname.lstrip("/"): part.blob
              for part in document.part.package.iter_parts()
              if part.partname.startswith("/word/media/")}
-    return Content(tuple(_blocks(body)), _pictures(body, images, media), "docx")
+    margins = [rel.target_part.blob for rel in document.part.rels.values()
+               if not rel.is_external and rel.reltype.endswith(_MARGIN_PARTS)]
+    return Content(tuple(_blocks(body)), _pictures(body, images, media), "docx",
+                   margins=_margin_texts(margins))
 
 
 def read_docx_package(data: bytes) -> Content:
@@ -67,7 +84,24 @@ def read_docx_package(data: bytes) -> Content:
         images = {rid: (target, package.read(target)) for rid, (kind, target) in rels.items()
                   if kind.endswith("/image") and target in package.namelist()}
         media = {n: package.read(n) for n in package.namelist() if n.startswith("word/media/")}
-    return Content(tuple(_blocks(body)), _pictures(body, images, media), "docx")
+        margins = [package.read(target) for kind, target in rels.values()
+                   if kind.endswith(_MARGIN_PARTS) and target in package.namelist()]
+    return Content(tuple(_blocks(body)), _pictures(body, images, media), "docx",
+                   margins=_margin_texts(margins))
+
+
+def _margin_texts(parts: list[bytes]) -> tuple[str, ...]:
+    """The non-empty lines of headers, footers, notes and comments, part by part."""
+    lines: list[str] = []
+    for xml in parts:
+        try:
+            root = etree.fromstring(xml, _PARSER)
+        except etree.XMLSyntaxError:
+            continue  # a broken header must not lose the body
+        for p in root.iter(W + "p"):
+            if not any(a.tag == W + "p" for a in p.iterancestors()):
+                lines += [line.strip() for line in _paragraph_text(p).split("\n") if line.strip()]
+    return tuple(lines)
 
 
 def _main_part(package: zipfile.ZipFile) -> str:
@@ -102,11 +136,74 @@ def _blocks(container):
 
 
 def _paragraph_text(p) -> str:
-    parts = []
-    for el in _RUNS(p):
-        tag = el.tag[len(W):]
-        parts.append((el.text or "") if tag == "t" else "\t" if tag == "tab" else "\n")
+    """A paragraph's text; a text box's paragraphs inside it become lines of their own."""
+    parts: list[str] = []
+    _walk(p, parts)
     return "".join(parts)
+
+
+def _walk(el, parts: list[str]) -> None:
+    for child in el:
+        tag = child.tag
+        if tag == MC + "Fallback" or not isinstance(tag, str):
+            continue
+        if tag == W + "t":
+            parts.append(child.text or "")
+        elif tag == W + "tab":
+            parts.append("\t")
+        elif tag in (W + "br", W + "cr"):
+            parts.append("\n")
+        elif tag == W + "sym":
+            parts.append(_symbol(child))
+        elif tag == W + "sdt" and (box := child.find(f"{W}sdtPr/{W14}checkbox")) is not None:
+            parts.append(TICKED if _on(box.find(W14 + "checked"), W14) else UNTICKED)
+        elif tag == W + "fldChar" and (box := child.find(f"{W}ffData/{W}checkBox")) is not None:
+            checked = box.find(W + "checked")
+            parts.append(TICKED if _on(checked if checked is not None else box.find(W + "default"), W)
+                         else UNTICKED)
+        elif tag == W + "r" and _symbol_font(child):
+            parts.append(_symbol_text(child))
+        elif tag == W + "p":  # inside a text box
+            parts.append("\n")
+            _walk(child, parts)
+            parts.append("\n")
+        elif tag not in (W + "rPr", W + "pPr", W + "sdtPr", W + "instrText", W + "delText"):
+            _walk(child, parts)
+
+
+def _on(el, ns: str) -> bool:
+    """A w14:checked / w:checked / w:default element: set unless its val says 0/false."""
+    if el is None:
+        return False
+    return el.get(ns + "val", "1").lower() not in ("0", "false", "off")
+
+
+def _symbol(sym) -> str:
+    table = _SYMBOL_FONTS.get((sym.get(W + "font") or "").lower(), {})
+    try:
+        code = int(sym.get(W + "char") or "", 16)
+    except ValueError:
+        return ""
+    if table:
+        return table.get(code & 0xFF, "")
+    return "" if code >= 0xF000 else chr(code)  # a picture of an unknown symbol font
+
+
+def _symbol_font(run) -> dict[int, str] | None:
+    fonts = run.find(f"{W}rPr/{W}rFonts")
+    if fonts is None:
+        return None
+    name = (fonts.get(W + "ascii") or fonts.get(W + "hAnsi") or "").lower()
+    return _SYMBOL_FONTS.get(name)
+
+
+def _symbol_text(run) -> str:
+    """A run typed in a symbol font: its letters are the pictures they show."""
+    table = _symbol_font(run)
+    parts: list[str] = []
+    _walk(run, parts)
+    return "".join(table.get(ord(c) & 0xFF, "") if ord(c) < 0x100 or 0xF000 <= ord(c) <= 0xF0FF else c
+                   for c in "".join(parts))
 
 
 def _table(tbl) -> Table:

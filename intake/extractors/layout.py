@@ -48,6 +48,9 @@ class Content:
     source_format: str = ""
     # Pages that are images only (scanned PDF pages).
     scanned_pages: int = 0
+    # Text outside the body (a .docx's headers, footers, footnotes, comments):
+    # not read for fields, but a classification marking printed there counts.
+    margins: tuple[str, ...] = ()
 
     def text(self) -> str:
         """Plain text: paragraphs as lines, table rows as tab-separated lines."""
@@ -58,6 +61,10 @@ class Content:
             else:
                 lines.append(block)
         return "\n".join(lines)
+
+    def full_text(self) -> str:
+        """The body's text, then the margins' (what `Document.text` holds)."""
+        return "\n".join((self.text(), *self.margins)) if self.margins else self.text()
 
 
 def grid_row(texts: list[str | None]) -> Row:

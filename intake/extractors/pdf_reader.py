@@ -12,7 +12,10 @@ import pdfplumber
 
 from intake.extractors.layout import Content, Picture, Table, grid_row
 
-MAX_PAGES = 30         # text of longer PDFs (reports) is read this far
+MAX_PAGES = 30         # tables and lines of longer PDFs (reports) are read this far
+# Past MAX_PAGES only plain text is taken, for markings on a last page ("机密★" on the
+# back cover); this far at most, well inside PARSE_SECONDS (about 40 ms a page).
+TEXT_PAGES = 400
 SEAL_PAGES = 3         # forms carry their seal on the first pages
 RENDER_DPI = 72
 OCR_DPI = 150          # 72 dpi is enough to see a seal, too coarse to read its form
@@ -25,21 +28,27 @@ SCANNER_LINE = 30
 
 
 def read_pdf(data: bytes, render: bool = True) -> Content:
-    """Text lines and tables of each page; the first pages rendered as pictures."""
+    """Text lines and tables of each page; the first pages rendered as pictures;
+    the plain text of pages past MAX_PAGES as margins (markings only)."""
     blocks: list = []
     pictures: list[Picture] = []
+    later: list[str] = []
     scanned = 0
     with pdfplumber.open(io.BytesIO(data)) as pdf:
         if not pdf.pages:  # e.g. a page tree that only points at itself
             raise ValueError("PDF has no readable page")
-        for number, page in enumerate(pdf.pages[:MAX_PAGES], start=1):
+        for number, page in enumerate(pdf.pages[:TEXT_PAGES], start=1):
             text = page.extract_text() or ""
+            if number > MAX_PAGES:
+                later += [line for line in text.splitlines() if line.strip()]
+                page.close()  # pdfplumber keeps each page's objects otherwise
+                continue
             if page.images and len("".join(text.split())) <= SCANNER_LINE:
                 scanned += 1
             blocks += _page_blocks(page, text)
             if render and number <= SEAL_PAGES:
                 pictures.append(Picture(f"page {number}", _render(page), "rendered page"))
-    return Content(tuple(blocks), tuple(pictures), "pdf", scanned_pages=scanned)
+    return Content(tuple(blocks), tuple(pictures), "pdf", scanned_pages=scanned, margins=tuple(later))
 
 
 def _page_blocks(page, text: str) -> list:

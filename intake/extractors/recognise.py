@@ -17,10 +17,10 @@ from typing import Any
 from intake.extractors.forms import ENTRY_FORM, FORMS, FormSpec
 from intake.extractors.labels import normalise
 from intake.extractors.layout import Content, Table
-from intake.extractors.pairs import read_fields
+from intake.extractors.pairs import read_fields, read_fields_found
 from intake.extractors.rows import read_rows
 from intake.extractors.steps import headings, step_of, worked_steps
-from intake.model import DocumentKind
+from intake.model import DocumentKind, Provenance
 
 TITLE = 2.0          # the form's own title in the document's head
 WEAK_TITLE = 0.5     # a generic word such as "报名表"
@@ -51,6 +51,8 @@ class Reading:
     titled: bool = False  # the form's own title is in the head
     weak_title: bool = False
     signature: int = 0   # labels only this form has, found
+    # How each field was found (see `pairs`); empty for reports and scans.
+    provenance: dict[str, Provenance] = field(default_factory=dict)
 
 
 def recognise(content: Content, filename: str) -> Reading:
@@ -88,7 +90,7 @@ def _is_form(reading: Reading, report_like: bool) -> bool:
 
 def _read(content: Content, spec: FormSpec, head: str, name: str) -> Reading:
     rows, used = read_rows(content, spec)
-    fields = read_fields(content, spec, used)
+    fields, provenance = read_fields_found(content, spec, used)
     required = [f for f in spec.fields if f.required] or list(spec.fields)
     found = sum(f.name in fields for f in required) + len(rows)
     share = found / (len(required) + len(spec.rows))
@@ -98,7 +100,7 @@ def _read(content: Content, spec: FormSpec, head: str, name: str) -> Reading:
     if any(normalise(t) in name for t in spec.titles):
         score += FILE_NAME
     signature = sum(1 for key in spec.signature if fields.get(key) is not None or key in rows)
-    return Reading(spec.kind, spec, fields, rows, score, share, titled, weak, signature)
+    return Reading(spec.kind, spec, fields, rows, score, share, titled, weak, signature, provenance)
 
 
 def _looks_like_report(text: str) -> bool:

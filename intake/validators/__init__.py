@@ -4,6 +4,16 @@ Every rule is `check(submission, ctx) -> list[Finding]` and never raises for
 bad data; `decide` turns the findings into the verdict. Read RULES to know
 what the product checks; the figures (quota, limits, dates) are the
 [competition] keys of the configuration.
+
+A deficiency only from a confident reading. Extractors record how each field
+was found (`Document.provenance`, see `model.Provenance`); a rule that would
+send a deficiency because of a field's value (or its emptiness) checks
+`Document.confident(field)` first. The label found as printed with its value
+cell beside it is confident; a value inferred from the layout, a label never
+found ("unknown", not "empty"), a check-box list that cannot be read for
+certain are not: they become review flags (MANUAL_REVIEW) naming the form and
+field, for the secretariat. Documents read back from the store carry no
+provenance and keep the judgement they had.
 """
 from __future__ import annotations
 

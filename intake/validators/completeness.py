@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from intake.assemble import WORD_FORMATS
 from intake.extractors.forms import spec_for
-from intake.model import Document, DocumentKind, Finding, Submission
+from intake.model import Document, DocumentKind, Finding, Provenance, Submission
 from intake.validators.context import RuleContext, deficiency, form_name, is_read_form, review
 from intake.validators.writeups import is_write_up
 
@@ -96,7 +96,12 @@ def check_reports(sub: Submission, ctx: RuleContext) -> list[Finding]:
 
 
 def check_required_fields(sub: Submission, ctx: RuleContext) -> list[Finding]:
-    """MISSING_FIELD for each required field left empty, on every form that was read."""
+    """MISSING_FIELD for each required field left empty, on every form that was read.
+
+    Only a confident reading is "empty" (the label found, its value cell blank, or
+    a check-box list with nothing ticked); a label never found, or a value placed
+    by inference, is unknown and goes to a person (see `intake.validators`).
+    """
     findings = []
     for doc in sub.documents:
         if is_read_form(doc):
@@ -111,8 +116,21 @@ def _missing_fields(doc: Document) -> list[Finding]:
     if required and len(absent) > MOSTLY_UNREAD * len(required):
         return [review("MANUAL_REVIEW", f"未能从{name}中识别出多数栏目（如“{'”“'.join(absent[:3])}”），"
                                         "表格可能改动较大，请人工核对是否填写完整。", document=doc.filename)]
-    return [deficiency("MISSING_FIELD", f"{name}中“{field}”一栏未填写。", document=doc.filename, field=field)
-            for field in required if _is_blank(field, doc.fields.get(field))]
+    blank = [field for field in required if _is_blank(field, doc.fields.get(field))]
+    findings = [deficiency("MISSING_FIELD", f"{name}中“{field}”一栏{_unfilled(doc, field)}。",
+                           document=doc.filename, field=field)
+                for field in blank if doc.confident(field)]
+    unsure = [field for field in blank if not doc.confident(field)]
+    if unsure:
+        listed = "“" + "”“".join(unsure) + "”"
+        findings.append(review("MANUAL_REVIEW", f"未能确定{name}中{listed}是否已填写（未找到该栏，或其内容位置"
+                                                "由表格版式推断），请人工核对。",
+                               document=doc.filename, field=unsure[0] if len(unsure) == 1 else None))
+    return findings
+
+
+def _unfilled(doc: Document, field: str) -> str:
+    return "未勾选任何选项" if doc.provenance.get(field) is Provenance.CHECKBOX else "未填写"
 
 
 def _is_blank(field: str, value: object) -> bool:

@@ -5,7 +5,8 @@ group's name, its 课题类型 and its size; a form's 人数 must match the memb
 rows it lists (附件5, 附件6). Documents of earlier mails of the same
 registration take part, as the pipeline merges them in. Names are compared
 loosely ("创新工作室QC小组" = "创新工作室 QC 小组"); a leader listed only
-in the 组长 row counts as a member.
+in the 组长 row counts as a member. A disagreement is a deficiency only when
+every value it rests on was read with confidence; otherwise a person checks it.
 """
 from __future__ import annotations
 
@@ -32,8 +33,11 @@ def headcount(value: object) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
 
 
-def _inconsistent(detail: str, document: str) -> Finding:
-    return deficiency("INCONSISTENT_DOCUMENTS", detail, document=document)
+def _inconsistent(detail: str, document: str, sure: bool = True) -> Finding:
+    """A deficiency only from confident readings (see `intake.validators`), else a review flag."""
+    if sure:
+        return deficiency("INCONSISTENT_DOCUMENTS", detail, document=document)
+    return review("MANUAL_REVIEW", detail + "其中的栏目内容由表格版式推断，请人工核对。", document=document)
 
 
 def check_consistency(sub: Submission, ctx: RuleContext) -> list[Finding]:
@@ -69,11 +73,11 @@ def _registration(reg: Document, forms: list[Document], allowed: tuple[str, ...]
     group, registered = plain(form.fields.get("QC小组名称")), plain(reg.fields.get("小组名称"))
     if group and registered and group_key(group) != group_key(registered):
         findings.append(_inconsistent(f"报名表中的小组名称为“{group}”，{other}中为“{registered}”，两者不一致。",
-                                      form.filename))
+                                      form.filename, form.confident("QC小组名称") and reg.confident("小组名称")))
     ours, theirs = topic_type_of(form.fields.get("课题类型"), allowed), topic_type_of(reg.fields.get("课题类型"), allowed)
     if ours and theirs and ours != theirs:
         findings.append(_inconsistent(f"报名表中的课题类型为“{ours}”，{other}中为“{theirs}”，两者不一致。",
-                                      form.filename))
+                                      form.filename, form.confident("课题类型") and reg.confident("课题类型")))
     findings += _size(form, reg, other, leader=plain(reg.fields.get("组长姓名")))
     return findings
 
@@ -86,7 +90,7 @@ def _size(form: Document, listing: Document, other: str, leader: str) -> list[Fi
     if listed == people:
         return []
     return [_inconsistent(f"报名表中的人数为{people}人，{other}列出的小组成员（含组长）为{listed}人，两者不一致。",
-                          form.filename)]
+                          form.filename, form.confident("人数") and (not leader or listing.confident("组长姓名")))]
 
 
 def _summary(summary: Document, form: Document, single: bool) -> list[Finding]:
@@ -101,15 +105,15 @@ def _summary(summary: Document, form: Document, single: bool) -> list[Finding]:
     group, theirs_group = plain(form.fields.get("QC小组名称")), plain(row.get("小组名称"))
     if group and theirs_group and group_key(group) != group_key(theirs_group):
         findings.append(_inconsistent(f"报名表中的小组名称为“{group}”，{other}中为“{theirs_group}”，两者不一致。",
-                                      form.filename))
+                                      form.filename, form.confident("QC小组名称")))
     ours, theirs = plain(form.fields.get("企业名称")), plain(row.get("企业名称"))
     if ours and theirs and unit_key(ours) != unit_key(theirs):
         findings.append(_inconsistent(f"报名表中的企业名称为“{ours}”，{other}中为“{theirs}”，两者不一致。",
-                                      form.filename))
+                                      form.filename, form.confident("企业名称")))
     people, listed = headcount(form.fields.get("人数")), headcount(row.get("小组人数"))
     if people and listed and people != listed:
         findings.append(_inconsistent(f"报名表中的人数为{people}人，{other}中的小组人数为{listed}人，两者不一致。",
-                                      form.filename))
+                                      form.filename, form.confident("人数")))
     return findings
 
 
@@ -122,4 +126,4 @@ def _team(team: Document) -> list[Finding]:
     if listed == people:
         return []
     return [_inconsistent(f"{form_name(team.kind)}中的人数为{people}人，表中列出的班组成员（含班组长）为{listed}人，"
-                          "两者不一致。", team.filename)]
+                          "两者不一致。", team.filename, team.confident("人数"))]

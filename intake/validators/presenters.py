@@ -3,7 +3,8 @@
 The 报名表 has no printed 发表人 row, so people add one, or name the
 presenters in the mail ("发表人：张三、李四"). Either is the sender's own
 statement and is checked strictly. A report cover's 发表人/发布人 line may
-name only the main speaker, so there a person judges.
+name only the main speaker, so there a person judges, and so does a
+person when the form's 发表人 value was not read with confidence.
 """
 from __future__ import annotations
 
@@ -58,6 +59,11 @@ def check_presenters(sub: Submission, ctx: RuleContext) -> list[Finding]:
                                                     "发表，请人工核对（封面可能只列主讲人）。", document=document))
             continue
         where = "报名表中“发表人”一栏" if source == "form" else "邮件正文中的发表人"
+        if source == "form" and not pairing.entry_form.confident("发表人"):  # deficiency only from a confident reading
+            findings.append(review("MANUAL_REVIEW", f"{where}读作{said}，每个参赛团队应由{low}至{high}人发表；"
+                                                    "该栏内容位置由表格版式推断，请人工核对。",
+                                   document=document, field="发表人"))
+            continue
         findings.append(deficiency("PRESENTER_COUNT", f"{where}为{said}，每个参赛团队应由{low}至{high}人发表。",
                                    document=document, field="发表人" if source == "form" else None))
     return findings

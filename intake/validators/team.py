@@ -1,7 +1,8 @@
 """质量信得过班组 基本条件 4: 班组近二年无质量、安全、环保事故.
 
 A 附件6 that reports incidents does not qualify (TEAM_INELIGIBLE); a
-wording the figure cannot be read from goes to a person.
+wording the figure cannot be read from goes to a person, and so does a
+figure whose reading is not confident (see `intake.validators`).
 """
 from __future__ import annotations
 
@@ -26,7 +27,11 @@ def check_team_eligibility(sub: Submission, ctx: RuleContext) -> list[Finding]:
             continue  # MISSING_FIELD says it
         team = plain(doc.fields.get("班组名称")) or "该班组"
         if isinstance(value, (int, float)):
-            if value > 0:
+            if value > 0 and not doc.confident(FIELD):
+                findings.append(review("MANUAL_REVIEW", f"{form_name(doc.kind)}中“{FIELD}”读作{value:g}，"
+                                                        "该栏位置由表格版式推断，请人工核对班组是否符合推荐条件。",
+                                       document=doc.filename, field=FIELD))
+            elif value > 0:
                 findings.append(deficiency(
                     "TEAM_INELIGIBLE", f"{form_name(doc.kind)}中“{FIELD}”填写为{value:g}，而推荐条件要求班组近二年"
                                        f"无质量、安全、环保事故，“{team}”不符合推荐条件。", document=doc.filename,

@@ -1,11 +1,15 @@
 """课题类型 must be one the notice allows (问题解决型 or 创新型), on the 报名表
-and on the 注册登记表 (附件5: "课题类型必须注明：问题解决型、创新型")."""
+and on the 注册登记表 (附件5: "课题类型必须注明：问题解决型、创新型").
+
+A check-box list arrives as its ticked option(s) (`extractors.checkbox`).
+INVALID_TOPIC_TYPE only from a confident reading (the value beside its label,
+or a check-box list read for certain); an unsure one goes to a person."""
 from __future__ import annotations
 
 import re
 
-from intake.model import Document, DocumentKind, Finding, Submission
-from intake.validators.context import RuleContext, deficiency, form_name, is_read_form
+from intake.model import Document, DocumentKind, Finding, Provenance, Submission
+from intake.validators.context import RuleContext, deficiency, form_name, is_read_form, review
 from intake.validators.names import plain
 
 TICKED = "☑√✓✔■●▇"
@@ -35,7 +39,12 @@ def _check(doc: Document, allowed: tuple[str, ...]) -> Finding | None:
     if not value or topic_type_of(value, allowed):
         return None  # an empty field is MISSING_FIELD's to report
     options = "或".join(f"“{t}”" for t in allowed)
-    if sum(t in value for t in allowed) > 1:
+    if not doc.confident("课题类型"):
+        return review("MANUAL_REVIEW", f"{form_name(doc.kind)}的课题类型读作“{value}”，未能确定所填写或勾选的类型"
+                                       f"（应为{options}），请人工核对。", document=doc.filename, field="课题类型")
+    if doc.provenance.get("课题类型") is Provenance.CHECKBOX and sum(t in value for t in allowed) > 1:
+        why = f"{form_name(doc.kind)}的课题类型同时勾选了“{value}”，请只勾选一种：{options}。"
+    elif sum(t in value for t in allowed) > 1:
         why = f"{form_name(doc.kind)}的课题类型同时写了“{value}”，请只保留一种：{options}。"
     elif any(t in value for t in FORMER_TYPES):
         why = (f"{form_name(doc.kind)}的课题类型填写为“{value}”，按现行准则只能填写{options}"

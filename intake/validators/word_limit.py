@@ -3,12 +3,15 @@
 Limited fields are marked in the form table (`Field.word_limit`); the
 limits themselves come from the configuration, so next year's notice is a
 config change. Write-ups sent as files of their own are counted whole.
+A form field over its limit is a deficiency only when its text was read
+with confidence (its own cell, or after its label); a text collected from
+the paragraphs after a label may have run on, so a person checks it.
 """
 from __future__ import annotations
 
 from intake.extractors.forms import spec_for
 from intake.model import Document, Finding, Submission
-from intake.validators.context import RuleContext, deficiency, form_name, is_read_form
+from intake.validators.context import RuleContext, deficiency, form_name, is_read_form, review
 from intake.validators.text import count_zi
 from intake.validators.writeups import write_up_of
 
@@ -43,7 +46,11 @@ def _form_fields(doc: Document, ctx: RuleContext) -> list[Finding]:
             continue
         limit = getattr(ctx.competition, FIELD_LIMITS.get(field.name, ""), field.word_limit)
         count = count_zi(str(doc.fields.get(field.name) or ""))
-        if count > limit:
+        if count > limit and doc.confident(field.name):
             findings.append(deficiency("WORD_LIMIT", f"{form_name(doc.kind)}中“{field.name}”约{count}字，"
                                                      f"超过{limit}字的限制。", document=doc.filename, field=field.name))
+        elif count > limit:
+            findings.append(review("MANUAL_REVIEW", f"{form_name(doc.kind)}中“{field.name}”读取到约{count}字，可能超过"
+                                                    f"{limit}字的限制（该栏起止位置由版式推断），请人工核对。",
+                                   document=doc.filename, field=field.name))
     return findings
