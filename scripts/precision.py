@@ -76,7 +76,9 @@ def _reply(outcome: dict) -> str | None:
 
 def _said(outcome: dict) -> str:
     codes = ",".join(sorted(_codes(outcome))) or "-"
-    return f"{outcome['classification']}, verdict {outcome['verdict']}, deficiencies {codes}, reply {_reply(outcome)}"
+    kinds = ",".join(sorted({d["kind"] for d in outcome["documents"]})) or "none"
+    return (f"{outcome['classification']}, verdict {outcome['verdict']}, deficiencies {codes}, "
+            f"reply {_reply(outcome)}, documents read as {kinds}")
 
 
 def score(strangers: list, labelled: list, corpus: list) -> dict:
