@@ -62,7 +62,8 @@ def measure(with_corpus: bool) -> dict:
             got_c = [(name, run(pipeline, raw, "corpus")) for name, raw in corpus]
             outbox = Counter(reply.message_id for reply in pipeline.store.all_replies())
     ran = time.monotonic()
-    return score(got_s, got_l, got_c) | {"outbox_rows": sum(outbox.values()), "seconds_build": round(built - started, 1),
+    return score(got_s, got_l, got_c) | {"outbox_rows": sum(outbox.values()),
+                                         "seconds_build": round(built - started, 1),
                                          "seconds_run": round(ran - built, 1)}
 
 
@@ -127,7 +128,8 @@ def _ratio(a: int, b: int) -> str:
 
 def print_table(r: dict) -> None:
     rows = [
-        ("mails: strangers / registrations / public corpus", f"{r['strangers']} / {r['registrations']} / {r['corpus']}"),
+        ("mails: strangers / registrations / public corpus",
+         f"{r['strangers']} / {r['registrations']} / {r['corpus']}"),
         ("notices to non-participants (strangers + corpus)",
          f"{r['notices_to_non_participants']} ({r['strangers_answered']} + {r['corpus_answered']})"),
         ("acknowledgements to strangers", r["acknowledgements_to_strangers"]),
