@@ -433,3 +433,57 @@ def test_inquiry_and_observer():
     o = parse(observer_mail("1234567@qq.com", "中国电信股份有限公司忻州分公司", ["张伟", "李娜"]))
     body = o.get_body(("plain",)).get_content()
     assert "观摩" in o["Subject"] and "张伟" in body and "李娜" in body and "观摩" in body
+
+
+# ---------------------------------------------------------------- strangers and the labelled set
+
+def _opens(name: str, data: bytes) -> None:
+    """The attachment is the real file its name says."""
+    ext = name.rsplit(".", 1)[-1].lower()
+    if ext == "docx":
+        assert docx_text(data).strip()
+    elif ext == "xlsx":
+        assert openpyxl.load_workbook(io.BytesIO(data)).active.max_row >= 2
+    elif ext == "pdf":
+        with pdfplumber.open(io.BytesIO(data)) as pdf:
+            assert pdf.pages
+    elif ext in ("jpg", "png"):
+        assert Image.open(io.BytesIO(data)).size[0] >= 600
+    elif ext in ("zip", "ofd"):
+        assert zipfile.ZipFile(io.BytesIO(data)).namelist()
+
+
+def test_strangers_are_real_varied_mail():
+    from intake.fixtures.strangers import stranger_mails
+
+    strangers = stranger_mails()
+    assert len({s.kind for s in strangers}) == len(strangers) >= 40
+    assert any(s.about_competition for s in strangers)
+    subjects, types = set(), set()
+    for s in strangers:
+        msg = parse(s.raw)
+        assert msg["From"] and msg["Date"] and msg["Message-ID"], s.kind
+        subjects.add(str(msg["Subject"]))
+        types.add(msg.get_content_type())
+        for part in msg.iter_attachments():
+            if part.get_filename():
+                _opens(part.get_filename(), part.get_payload(decode=True))
+    assert len(subjects) == len(strangers)
+    assert {"multipart/mixed", "multipart/report", "multipart/alternative", "text/html"} <= types
+    receipt = next(s for s in strangers if s.kind == "qc_training_ad")
+    [form] = [p.get_payload(decode=True) for p in parse(receipt.raw).iter_attachments()]
+    assert all(label in docx_text(form) for label in ("单位名称", "联系人", "电话"))
+
+
+def test_labelled_registrations_differ_and_say_what_they_expect():
+    from intake.fixtures.labelled import labelled_registrations
+
+    labelled = labelled_registrations()
+    assert 25 <= len(labelled) <= 60 and len({r.kind for r in labelled}) == len(labelled)
+    assert len({str(parse(r.raw)["Subject"]) for r in labelled}) >= len(labelled) - 2
+    mailers = {str(parse(r.raw).get("X-Mailer", "")).split(" ")[0] for r in labelled}
+    assert {"Foxmail", "Microsoft", "Coremail", "QQMail"} <= mailers  # every client in CLIENTS
+    for r in labelled:
+        assert (r.verdict == "accepted") == (not r.codes), r.kind
+        if "NO_DOCUMENTS" not in r.codes:
+            assert list(parse(r.raw).iter_attachments()), r.kind
