@@ -41,6 +41,8 @@ def check_entry_forms(sub: Submission, ctx: RuleContext) -> list[Finding]:
         names = "、".join(dict.fromkeys(form_name(doc.kind) for doc in readable if doc.kind in UNIT_FORMS))
         return [review("MANUAL_REVIEW", f"邮件只含{names}，没有报名表和成果报告，"
                                         "可能是对此前报名的补充材料，请人工归档。")]
+    if sub.link_files:
+        return []  # the form may be among the linked files: LINK_ONLY_ATTACHMENT asks for them
     if stand_ins := _possible_entry_forms(readable):
         names = "、".join(f"《{doc.filename}》" for doc in stand_ins[:3])
         return [review("MANUAL_REVIEW", f"未读到可编辑的报名表（附件2），{names}可能就是报名表（扫描件、照片或"
@@ -81,6 +83,8 @@ def check_reports(sub: Submission, ctx: RuleContext) -> list[Finding]:
         if pairing.entry_form is None:
             continue
         topic = pairing.field("课题名称") or ""
+        if pairing.report is None and sub.link_files:
+            continue  # the report may be among the linked files: LINK_ONLY_ATTACHMENT asks for them
         if pairing.report is None and unrecognised:
             names = "、".join(f"《{doc.filename}》" for doc in unrecognised[:3])
             findings.append(review("MANUAL_REVIEW", f"课题“{topic}”未识别出成果报告，{names}可能就是成果报告，"
