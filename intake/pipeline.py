@@ -25,13 +25,14 @@ from intake.archive import Archive
 from intake.assemble import pair_documents
 from intake.classify import classify_content, classify_envelope
 from intake.config import Settings
-from intake.history import Lookups, document_key, look_up, rule_history
+from intake.history import Lookups, document_key, earlier_documents, look_up, rule_history, units_named
 from intake.links import find_link_attachments
 from intake.model import (
     Classification, Document, IncomingMail, ReplyType, Submission, Verdict,
 )
 from intake.prepare import Prepared, Preparer, prepare
 from intake.record import Decision, record_decision, record_unreadable
+from intake.repeats import repeated_mail, repeated_results
 from intake.validators import RuleContext, decide, validate
 from intake.validators.writeups import is_write_up
 from store import Store
@@ -149,8 +150,10 @@ class Pipeline:
         """Decide and record a prepared message."""
         if prepared.mail is None:
             return record_unreadable(self.store, message, prepared.unreadable)
-        decision = self.decide(prepared.mail, message, prepared.extraction)
-        outcome = record_decision(self.store, self.archive, self.settings, message, prepared.mail, decision)
+        # From reading the unit's history to committing the decision: see `Store.units_locked`.
+        with self.store.units_locked(units_named(prepared.extraction.documents if prepared.extraction else ())):
+            decision = self.decide(prepared.mail, message, prepared.extraction)
+            outcome = record_decision(self.store, self.archive, self.settings, message, prepared.mail, decision)
         _log_outcome(outcome)
         return outcome
 
@@ -166,6 +169,8 @@ class Pipeline:
             from intake.extract import extract_all  # in-process: the readers load on first use
             extraction = extract_all(mail.attachments)
         documents, files = extraction.documents, extraction.files
+        if kind is None and (repeat := repeated_mail(self.store, documents, message.id)):
+            return Decision(classification=Classification.DUPLICATE, findings=(repeat,))
         if kind is None:
             kind = classify_content(mail, documents)
         if kind is Classification.OBSERVER:
@@ -179,17 +184,26 @@ class Pipeline:
                lookups: Lookups, message_id: int) -> Decision:
         documents = extraction.documents
         combined = merge_with_earlier(documents, lookups.earlier_documents)
-        # A write-up (QC小组工作总结 …) reads like a report but is no QC result of its own.
-        results = pair_documents(tuple(doc for doc in combined if not is_write_up(doc)))
+        results = _results_of(combined)
+        # Results already registered, the number not cited: corrections of those (intake.repeats).
+        same_as, repeat_flags = ((), ()) if lookups.cited else repeated_results(self.store, results, message_id)
+        repeated = tuple(reg for reg in same_as if reg is not None)
+        if repeated and len(results) == 1:  # one result sent again: seen whole with what it repeats
+            merged = merge_with_earlier(documents, earlier_documents(self.store, repeated))
+            if len(paired := _results_of(merged)) == 1:
+                combined, results = merged, paired
+        if repeated and len(repeated) == len(results):
+            kind = Classification.CORRECTION
         submission = Submission(mail=mail, documents=combined, pairings=results,
                                 link_files=tuple(link.filename for link in find_link_attachments(mail.body_text)))
-        history = rule_history(self.store, submission, lookups.cited, message_id)
+        history = rule_history(self.store, submission, lookups.cited + repeated, message_id)
         findings = validate(submission, RuleContext(self.settings.competition, mail.received_at, history))
+        findings = [*findings, *repeat_flags]
         verdict = decide(findings)
         reply = ReplyType.DEFICIENCY_NOTICE if verdict is Verdict.DEFICIENT else ReplyType.ACKNOWLEDGEMENT
         return Decision(classification=kind, documents=documents, files=extraction.files, submission=submission,
                         findings=tuple(findings), verdict=verdict, reply_type=reply,
-                        corrects=lookups.cited)
+                        corrects=lookups.cited, same_as=same_as)
 
 
 class StorageTrouble(Exception):
@@ -214,6 +228,11 @@ def merge_with_earlier(new: tuple[Document, ...], earlier: tuple[Document, ...])
     """A correction's files replace earlier files of the same kind; the rest still count."""
     replaced = {document_key(doc) for doc in new if doc.error is None}
     return new + tuple(doc for doc in earlier if document_key(doc) not in replaced)
+
+
+def _results_of(documents: tuple[Document, ...]):
+    # A write-up (QC小组工作总结 …) reads like a report but is no QC result of its own.
+    return pair_documents(tuple(doc for doc in documents if not is_write_up(doc)))
 
 
 def _address(value: str) -> str:
