@@ -70,7 +70,9 @@ def test_two_workers_register_one_enterprises_last_results_within_its_quota(dove
         over = list(s.exec(select(StoredFinding).where(StoredFinding.code == "QUOTA_EXCEEDED")))
     store.close()
     statuses = [reg.status for reg in registrations]
-    print(f"\nquota under two workers: {statuses.count('accepted')} accepted, {len(over)} QUOTA_EXCEEDED")
+    decided = [(tmp_path / f"worker{i}.log").read_text(errors="replace").count("INFO intake.pipeline:") for i in (1, 2)]
+    print(f"\nquota under two workers: mails decided by each {decided}, {statuses.count('accepted')} accepted,"
+          f" {len(over)} QUOTA_EXCEEDED")
     assert len(registrations) == 21
     assert statuses.count("accepted") == 20, "the 21st result slipped past the quota"
     assert len(over) == 1 and statuses.count("deficient") == 1
