@@ -74,7 +74,7 @@ def repeated_results(store: Store, pairings: tuple[Pairing, ...], own_id: int
         unit = unit_key(pairing.field("企业名称"))
         result = result_key(pairing.field("课题名称"), pairing.field("QC小组名称"))
         same_topic = [reg for reg in registered
-                      if reg.enterprise_key == unit and result and result_key(reg.topic, reg.group_name) == result]
+                      if unit and result and reg.enterprise_key == unit and result_key(reg.topic, reg.group_name) == result]
         sharing = [reg for doc in pairing.documents for reg in by_file.get(doc.sha256, ())]
         same_files = [reg for reg in sharing if not unit or reg.enterprise_key == unit]
         match = next((reg for reg in same_topic + same_files if reg.id not in taken), None)
