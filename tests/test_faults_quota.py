@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import subprocess
+import threading
 import sys
 
 from sqlmodel import select
@@ -76,3 +77,27 @@ def test_two_workers_register_one_enterprises_last_results_within_its_quota(dove
     assert len(registrations) == 21
     assert statuses.count("accepted") == 20, "the 21st result slipped past the quota"
     assert len(over) == 1 and statuses.count("deficient") == 1
+
+
+def test_a_unit_held_by_one_worker_waits_for_it_and_other_units_do_not(pg_url):
+    first, second = Store(pg_url), Store(pg_url)
+    entered: list[str] = []
+    try:
+        with first.units_locked([unit_key("中国移动通信集团山西有限公司"), unit_key("山西铁塔有限公司")]):
+            other = threading.Thread(target=lambda: _enter(second, ["山西联通有限公司"], entered, "other unit"))
+            same = threading.Thread(target=lambda: _enter(second, ["山西铁塔有限公司"], entered, "same unit"))
+            other.start()
+            other.join(timeout=10)
+            same.start()
+            same.join(timeout=1)
+            assert entered == ["other unit"], "a second worker entered a unit the first one holds"
+        same.join(timeout=10)
+        assert entered == ["other unit", "same unit"]
+    finally:
+        first.close()
+        second.close()
+
+
+def _enter(store: Store, units: list[str], entered: list[str], label: str) -> None:
+    with store.units_locked([unit_key(u) for u in units]):
+        entered.append(label)
