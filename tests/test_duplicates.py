@@ -128,7 +128,26 @@ def test_the_same_result_in_new_files_keeps_its_number(pipeline):
     assert again["classification"] == "correction"
     assert [s["number"] for s in again["submissions"]] == [number]
     assert registered(pipeline) == [number]
-    assert "同一单位的同一课题（小组）" in flags(again, "RESUBMITTED_RESULT")[0]["detail"]
+    assert "同一单位、同一小组的同一课题" in flags(again, "RESUBMITTED_RESULT")[0]["detail"]
+
+
+def test_another_group_of_the_unit_on_the_same_topic_is_registered_and_flagged(pipeline):
+    data = sample_entry(810)
+    feed(pipeline, mails.submission_mail(data, [entry_form(data), report(data)]))
+    [number] = registered(pipeline)
+
+    # Two groups of one unit may choose one topic: not proof of a repeat, so a person decides.
+    other_group = dataclasses.replace(sample_entry(811, enterprise=data.enterprise, topic=data.topic),
+                                      group="动力维护QC小组", **COLLEAGUE)
+    outcome = feed(pipeline, mails.submission_mail(other_group, [entry_form(other_group), report(other_group)]))
+
+    assert outcome["classification"] == "submission"
+    [submission] = outcome["submissions"]
+    assert submission["number"] != number and submission["group"] == "动力维护QC小组"
+    assert len(registered(pipeline)) == 2
+    [flag] = flags(outcome, "SIMILAR_RESULT")
+    assert flag["detail"].endswith("是同一单位的同一课题，但小组名称不同，已另行登记，请核对是否为同一成果。")
+    assert number in flag["detail"]
 
 
 def test_a_repeated_result_beside_a_new_one_keeps_its_number_and_the_new_one_gets_the_next(pipeline):
