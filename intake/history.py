@@ -55,20 +55,31 @@ def latest_per_kind(documents) -> tuple[Document, ...]:
 
 
 def look_up(store: Store, mail: IncomingMail, own_id: int, code_prefix: str) -> Lookups:
+    """The same Message-ID again is a duplicate here; the same files again are one by
+    content, once they are read (`intake.repeats`)."""
     with store.session() as s:
         same_id = store.other_message_with_id(s, mail.message_id, own_id) is not None
-        hashes = {a.sha256 for a in mail.attachments}
-        same_files = bool(hashes) and hashes <= store.attachment_hashes_seen(s, mail.sender, own_id)
         cited = store.registrations_by_numbers(s, cited_numbers(mail, code_prefix))
         if not cited:
             refs = [r for r in (mail.in_reply_to, *mail.references) if r]
             cited = store.registrations_of_message_ids(s, list(dict.fromkeys(refs)))
-        earlier = latest_per_kind(as_document(row) for reg in cited for row in store.documents_of(s, reg.id))
-    return Lookups(duplicate=same_id or (same_files and not cited), cited=tuple(cited),
-                   earlier_documents=earlier)
+    return Lookups(duplicate=same_id, cited=tuple(cited), earlier_documents=earlier_documents(store, cited))
+
+
+def earlier_documents(store: Store, registrations) -> tuple[Document, ...]:
+    """The current documents of these registrations, to see a correction's registration whole."""
+    with store.session() as s:
+        return latest_per_kind(as_document(row) for reg in registrations for row in store.documents_of(s, reg.id))
 
 
 # -- what the rules need to know about earlier mails ---------------------------
+
+def units_named(documents) -> set[str]:
+    """The unit keys a mail's forms name (报名表 and nominations): whose history it reads."""
+    units = {unit_key(doc.fields.get("企业名称")) for doc in documents if doc.fields}
+    units |= {unit_of(doc) for doc in documents if doc.fields and doc.kind in NOMINATIONS}
+    return {unit for unit in units if unit}
+
 
 def rule_history(store: Store, sub: Submission, cited: tuple[Registration, ...], own_id: int) -> History:
     """The unit's registered results and nominations before this mail, for quota and nomination rules.

@@ -27,12 +27,14 @@ from intake.assemble import pair_documents
 from intake.classify import classify_content, classify_envelope
 from intake.config import Settings
 from intake.downloads import LinkFetcher
-from intake.history import Lookups, cited_numbers, document_key, look_up, rule_history
+from intake.history import (Lookups, cited_numbers, document_key, earlier_documents, look_up, rule_history,
+                            units_named)
 from intake.model import (
     Classification, Document, IncomingMail, ReplyType, Submission, Verdict,
 )
 from intake.prepare import Prepared, Preparer, prepare, read_mail
 from intake.record import Decision, record_decision, record_unreadable
+from intake.repeats import repeated_mail, repeated_results
 from intake.validators import RuleContext, decide, validate
 from intake.validators.writeups import is_write_up
 from store import Store
@@ -157,8 +159,10 @@ class Pipeline:
         """Decide and record a prepared message."""
         if prepared.mail is None:
             return record_unreadable(self.store, message, prepared.unreadable)
-        decision = self.decide(prepared.mail, message, prepared.extraction)
-        outcome = record_decision(self.store, self.archive, self.settings, message, prepared.mail, decision)
+        # From reading the unit's history to committing the decision: see `Store.units_locked`.
+        with self.store.units_locked(units_named(prepared.extraction.documents if prepared.extraction else ())):
+            decision = self.decide(prepared.mail, message, prepared.extraction)
+            outcome = record_decision(self.store, self.archive, self.settings, message, prepared.mail, decision)
         _log_outcome(outcome)
         return outcome
 
@@ -174,6 +178,9 @@ class Pipeline:
         if extraction is None:
             extraction = read_mail(mail, self.link_fetcher)  # in-process: the readers load on first use
         documents, files = extraction.documents, extraction.files
+        if found is None and (repeat := repeated_mail(self.store, documents, message.id)):
+            return Decision(classification=Classification.DUPLICATE, findings=(repeat,),
+                            reason="附件与此前收到的报名材料完全相同（重复来信）")
         if found is None:
             found = classify_content(mail, documents, self.settings.competition)
         kind, reason = found.kind, found.reason
@@ -182,23 +189,35 @@ class Pipeline:
                             reply_type=ReplyType.OBSERVER_ACKNOWLEDGEMENT)
         if kind is not Classification.SUBMISSION and kind is not Classification.CORRECTION:
             return Decision(classification=kind, reason=reason, documents=documents, files=files)
-        return replace(self._check(mail, kind, extraction, lookups, message.id), reason=reason)
+        decision = self._check(mail, kind, extraction, lookups, message.id)
+        return decision if decision.reason else replace(decision, reason=reason)
 
     def _check(self, mail: IncomingMail, kind: Classification, extraction: Extraction,
                lookups: Lookups, message_id: int) -> Decision:
         documents = extraction.documents
         combined = merge_with_earlier(documents, lookups.earlier_documents)
-        # A write-up (QC小组工作总结 …) reads like a report but is no QC result of its own.
-        results = pair_documents(tuple(doc for doc in combined if not is_write_up(doc)))
+        results = _results_of(combined)
+        # Results already registered, the number not cited: corrections of those (intake.repeats).
+        same_as, repeat_flags = ((), ()) if lookups.cited else repeated_results(self.store, results, message_id)
+        repeated = tuple(reg for reg in same_as if reg is not None)
+        if repeated and len(results) == 1:  # one result sent again: seen whole with what it repeats
+            merged = merge_with_earlier(documents, earlier_documents(self.store, repeated))
+            if len(paired := _results_of(merged)) == 1:
+                combined, results = merged, paired
+        why = ""
+        if repeated and len(repeated) == len(results):
+            kind = Classification.CORRECTION
+            why = f"未注明总编号，但与已登记的{'、'.join(reg.number for reg in repeated)}是同一成果，按补正处理"
         submission = Submission(mail=mail, documents=combined, pairings=results,
                                 link_files=extraction.link_only)
-        history = rule_history(self.store, submission, lookups.cited, message_id)
+        history = rule_history(self.store, submission, lookups.cited + repeated, message_id)
         findings = validate(submission, RuleContext(self.settings.competition, mail.received_at, history))
+        findings = [*findings, *repeat_flags]
         verdict = decide(findings)
         reply = ReplyType.DEFICIENCY_NOTICE if verdict is Verdict.DEFICIENT else ReplyType.ACKNOWLEDGEMENT
-        return Decision(classification=kind, documents=documents, files=extraction.files, submission=submission,
-                        findings=tuple(findings), verdict=verdict, reply_type=reply,
-                        corrects=lookups.cited)
+        return Decision(classification=kind, reason=why, documents=documents, files=extraction.files,
+                        submission=submission, findings=tuple(findings), verdict=verdict, reply_type=reply,
+                        corrects=lookups.cited, same_as=same_as)
 
 
 class StorageTrouble(Exception):
@@ -233,6 +252,11 @@ def _citation(mail: IncomingMail, lookups: Lookups, prefix: str) -> str | None:
     if quoted:
         return f"邮件引用总编号{'、'.join(quoted)}，按补正处理"
     return f"邮件回复此前的报名邮件或本邮箱的回复（{'、'.join(reg.number for reg in lookups.cited)}），按补正处理"
+
+
+def _results_of(documents: tuple[Document, ...]):
+    # A write-up (QC小组工作总结 …) reads like a report but is no QC result of its own.
+    return pair_documents(tuple(doc for doc in documents if not is_write_up(doc)))
 
 
 def _address(value: str) -> str:

@@ -38,6 +38,9 @@ class Decision:
     verdict: Verdict | None = None
     reply_type: ReplyType | None = None
     corrects: tuple[Registration, ...] = ()
+    # Per result of the submission: the registration it repeats without citing it
+    # (`intake.repeats`), which it updates under the same number; None for a new result.
+    same_as: tuple[Registration | None, ...] = ()
 
 
 def _as_int(value) -> int | None:
@@ -70,7 +73,8 @@ class _Recorder:
         self.store, self.s, self.archive = store, session, archive
         self.settings, self.message, self.mail = settings, message, mail
 
-    def registration_for(self, pairing: Pairing, corrects: list[Registration], status: str) -> Registration:
+    def registration_for(self, pairing: Pairing, corrects: list[Registration], status: str,
+                         repeats: Registration | None = None) -> Registration:
         form, report = pairing.entry_form, pairing.report
         fields = form.fields if form else {}
         values = dict(
@@ -78,7 +82,8 @@ class _Recorder:
             topic=str(fields.get("课题名称") or (report.fields.get("课题名称") if report else "") or ""),
             topic_type=str(fields.get("课题类型") or ""), members=_as_int(fields.get("人数")), status=status,
         )
-        reg = _matching(corrects, pairing) or (corrects[0] if len(corrects) == 1 else None)
+        reg = (self.s.get(Registration, repeats.id) if repeats is not None
+               else _matching(corrects, pairing) or (corrects[0] if len(corrects) == 1 else None))
         if reg is None:
             competition = self.settings.competition
             seq = self.store.next_sequence(self.s, f"registration:{competition.code_prefix}")
@@ -86,7 +91,8 @@ class _Recorder:
                                sender=self.mail.sender, first_message_id=self.message.id,
                                last_message_id=self.message.id, **values)
         else:
-            corrects.remove(reg)
+            if reg in corrects:
+                corrects.remove(reg)
             for key, value in values.items():
                 if value not in ("", None) or key == "status":
                     setattr(reg, key, value)
@@ -100,10 +106,11 @@ class _Recorder:
         if decision.submission is None:
             return []
         pairings, corrects, result = decision.submission.pairings, list(decision.corrects), []
-        for pairing in pairings:
+        same_as = decision.same_as or (None,) * len(pairings)
+        for pairing, repeats in zip(pairings, same_as):
             own = _findings_for(pairing, pairings, decision.findings)
             status = "deficient" if any(f.severity is Severity.DEFICIENCY for f in own) else "accepted"
-            result.append((self.registration_for(pairing, corrects, status), pairing, own))
+            result.append((self.registration_for(pairing, corrects, status, repeats), pairing, own))
         return result
 
     def documents(self, documents, owners: dict[str, int | None], fallback: int | None) -> None:

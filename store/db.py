@@ -6,6 +6,8 @@ transaction, so a crash leaves either all of it or none of it.
 """
 from __future__ import annotations
 
+import zlib
+from collections.abc import Iterable
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Iterator
@@ -25,6 +27,15 @@ MAX_ATTEMPTS = 3
 # First key of the advisory locks that claim messages (PostgreSQL); the second is the id.
 CLAIM_SPACE = 0x51C0
 SCHEMA_LOCK = 0x51C1
+# First key of the advisory locks that serialise one enterprise's cross-mail rules; the
+# second is a 32-bit hash of its unit key (a collision only makes two units wait in turn).
+UNIT_SPACE = 0x51C2
+
+
+def _unit_hash(key: str) -> int:
+    """A unit key as the signed 32-bit second key of an advisory lock."""
+    value = zlib.crc32(key.encode("utf-8"))
+    return value - (1 << 32) if value >= 1 << 31 else value
 
 
 class StoreError(Exception):
@@ -157,7 +168,40 @@ class Store:
         if self.engine.dialect.name == "postgresql" and self._claim_connection is not None:
             self._advisory("pg_advisory_unlock", message_id)
 
-    def _advisory(self, function: str, message_id: int) -> bool:
+    @contextmanager
+    def units_locked(self, unit_keys: Iterable[str]) -> Iterator[None]:
+        """Hold the enterprises with these unit keys (`names.unit_key`) for the block, so
+        that no other worker reads their history or records a decision about them meanwhile.
+
+        Cross-mail rules (quota, nomination limits, repeats) read what is stored, decide,
+        and write: two workers doing that for one enterprise at once would each miss the
+        other's mail. On PostgreSQL this is a session advisory lock per unit, taken in
+        sorted order (no deadlock between two mails naming the same units), on the claims
+        connection: held across the separate read and record transactions, released only
+        after the record committed, so the next holder reads it; a killed worker's locks
+        vanish with its connection. A transaction-level lock would end with the first
+        transaction, before the decision is recorded.
+
+        SQLite needs no lock: one process decides and records, one message after the
+        other (worker processes only parse), and two `intake` processes on one SQLite
+        store are not supported (README: PostgreSQL when several workers share the work).
+        """
+        keys = sorted({key for key in unit_keys if key})
+        if self.engine.dialect.name != "postgresql" or not keys:
+            yield
+            return
+        held: list[int] = []
+        try:
+            for key in keys:
+                self._advisory("pg_advisory_lock", _unit_hash(key), space=UNIT_SPACE)
+                held.append(_unit_hash(key))
+            yield
+        finally:
+            for hashed in reversed(held):
+                if self._claim_connection is not None:
+                    self._advisory("pg_advisory_unlock", hashed, space=UNIT_SPACE)
+
+    def _advisory(self, function: str, message_id: int, *, space: int = CLAIM_SPACE) -> bool:
         """Call an advisory-lock function on the claims connection, opening it again once
         if the server dropped it (a restart drops the claims with it)."""
         for attempt in (1, 2):
@@ -165,7 +209,7 @@ class Store:
                 self._claim_connection = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
             try:
                 return bool(self._claim_connection.execute(
-                    text(f"SELECT {function}(:space, :id)"), {"space": CLAIM_SPACE, "id": message_id}).scalar())
+                    text(f"SELECT {function}(:space, :id)"), {"space": space, "id": message_id}).scalar())
             except DBAPIError:
                 self._claim_connection.invalidate()
                 self._claim_connection = None
@@ -227,11 +271,35 @@ class Store:
         return list(s.exec(select(StoredDocument).where(StoredDocument.registration_id == registration_id)
                            .order_by(StoredDocument.id)))
 
-    def attachment_hashes_seen(self, s: Session, sender: str, before_id: int) -> set[str]:
-        rows = s.exec(select(StoredDocument.sha256).join(Message, Message.id == StoredDocument.message_id)
-                      .where(Message.sender == sender, Message.id != before_id,
-                             Message.status == MessageStatus.PROCESSED))
-        return set(rows)
+    def files_registered(self, s: Session, hashes: Iterable[str], own_id: int,
+                         classifications: Iterable[str]) -> list[tuple[str, int, int | None]]:
+        """Where files with these content hashes were stored before: (sha256, message id,
+        registration id) for processed messages of these classes other than `own_id`,
+        oldest first."""
+        hashes = sorted(set(hashes))
+        if not hashes:
+            return []
+        return [tuple(row) for row in s.exec(
+            select(StoredDocument.sha256, StoredDocument.message_id, StoredDocument.registration_id)
+            .join(Message, Message.id == StoredDocument.message_id)
+            .where(StoredDocument.sha256.in_(hashes), Message.id != own_id,
+                   Message.status == MessageStatus.PROCESSED, Message.classification.in_(list(classifications)))
+            .order_by(Message.received_at, Message.id, StoredDocument.id))]
+
+    def registrations_by_ids(self, s: Session, ids: Iterable[int]) -> list[Registration]:
+        ids = sorted(set(ids))
+        if not ids:
+            return []
+        return list(s.exec(select(Registration).where(Registration.id.in_(ids)).order_by(Registration.id)))
+
+    def registrations_of_messages(self, s: Session, message_ids: Iterable[int]) -> list[Registration]:
+        """Registrations these messages started or last updated."""
+        ids = sorted(set(message_ids))
+        if not ids:
+            return []
+        return list(s.exec(select(Registration).where(
+            Registration.first_message_id.in_(ids) | Registration.last_message_id.in_(ids))
+            .order_by(Registration.id)))
 
     def all_registrations(self) -> list[Registration]:
         with self.session() as s:
