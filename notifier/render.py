@@ -98,8 +98,8 @@ def _subject(reply_type: ReplyType, registrations: list[RegistrationSummary], co
         return (f"报名回执：总编号{numbers}（{competition_name}）" if numbers
                 else f"材料接收回执（{competition_name}）")
     if reply_type is ReplyType.DEFICIENCY_NOTICE and late:
-        prefix = f"逾期报名：总编号{numbers}" if numbers else "逾期报名"
-        return f"{prefix} 材料在报名截止后收到，是否受理由秘书处决定（{competition_name}）"
+        prefix = f"逾期报名：总编号{numbers} " if numbers else "逾期报名："
+        return f"{prefix}材料在报名截止后收到，是否受理由秘书处决定（{competition_name}）"
     if reply_type is ReplyType.DEFICIENCY_NOTICE:
         prefix = f"补正通知：总编号{numbers}" if numbers else "补正通知"
         return f"{prefix} 报名材料需补正（{competition_name}）"
