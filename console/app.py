@@ -20,7 +20,7 @@ from starlette.staticfiles import StaticFiles
 
 from intake.config import ConfigError, Settings
 from intake.pipeline import Pipeline
-from intake.timefmt import cn_date, cn_datetime
+from intake.timefmt import cn_date, cn_datetime, cn_deadline
 from notifier.registry import aware
 
 from console import actions, files, views
@@ -70,6 +70,7 @@ def _environment(settings: Settings) -> Environment:
     env.globals.update(label=label, competition=settings.competition)
     env.filters["when"] = lambda moment: cn_datetime(aware(moment), tz) if moment else ""
     env.filters["day"] = lambda moment: cn_date(aware(moment), tz) if moment else ""
+    env.filters["deadline"] = lambda moment: cn_deadline(moment, tz)
     return env
 
 

@@ -11,7 +11,8 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from intake.parse import parse_mail
-from notifier.registry import LATE_ONLY_LABEL, as_problem, aware, status_label
+from intake.validators.deadline import is_late
+from notifier.registry import LATE_LABEL, as_problem, aware, status_label
 from store import console as db
 from store.models import Message, Registration, StoredFinding
 
@@ -170,7 +171,7 @@ def _matches(row: Row, chosen: dict[str, str]) -> bool:
         if not row.open_flags:
             return False
     elif chosen["status"] == "late":
-        if row.label != LATE_ONLY_LABEL:
+        if row.label != LATE_LABEL:
             return False
     elif chosen["status"] and reg.status != chosen["status"]:
         return False
@@ -283,7 +284,7 @@ def review(request: Request) -> Response:
 def _late(store) -> list[Registration]:
     standing = _standing_by_registration(store)
     return [reg for reg in store.all_registrations() if reg.status == "deficient"
-            and {f.code for f in standing.get(reg.id, []) if f.severity == "deficiency"} == {"LATE_SUBMISSION"}]
+            and is_late(f.code for f in standing.get(reg.id, []) if f.severity == "deficiency")]
 
 
 _SPACE = re.compile(r"[ \t]+")

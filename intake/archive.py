@@ -13,6 +13,8 @@ import tempfile
 import unicodedata
 from pathlib import Path
 
+from intake.storable import storable
+
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]')
 
 
@@ -22,7 +24,7 @@ def sha256_hex(data: bytes) -> str:
 
 def safe_filename(name: str, fallback: str = "attachment") -> str:
     """A file name that keeps its Chinese characters but can never leave its folder."""
-    name = unicodedata.normalize("NFC", name or "")
+    name = unicodedata.normalize("NFC", storable(name or ""))
     name = name.replace("\\", "/").rsplit("/", 1)[-1]
     name = _UNSAFE.sub("_", name).strip(" .")
     if not name or set(name) <= {"_"}:

@@ -23,6 +23,7 @@ import mailparser
 
 from intake.archive import sha256_hex
 from intake.model import Attachment, IncomingMail
+from intake.storable import has_surrogates, storable
 
 # Every label Python (or a sender) uses for GB2312/GBK; all read as GB18030.
 _GB_ALIASES = (rb"gb2312|gb_2312-80|gb_2312|gb2312-80|gb2312-1980|csgb2312|gbk|x-gbk|cp936|ms936"
@@ -38,6 +39,7 @@ _BREAKS = re.compile(r"(?i)<\s*(br|/p|/div|/tr|/li|/h\d)\b[^>]*>")
 _NAME_HEADERS = ("content-type", "content-disposition")
 # Control characters in a decoded header (NUL, ESC, C1) are never the sender's text.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_ENCODED_WORD = re.compile(r"=\?[^?\s]+\?[qQbB]\?[^?\s]*\?=")
 # A registration mail has tens of parts; thousands cost mail-parser seconds each thousand.
 MAX_PARTS = 500
 _HEADER_END = re.compile(rb"\r?\n\r?\n")
@@ -68,8 +70,9 @@ def decode_bytes(data: bytes, charset: str | None = None) -> str:
     """Text from bytes in a declared, wrong or missing charset.
 
     The declared charset (gb2312 and kin read as GB18030), else UTF-8 when the
-    bytes strictly are, else UTF-8 with a few damaged bytes (a cut multi-byte
-    character), else GB18030, else Latin-1 (every byte kept).
+    bytes strictly are, else UTF-8 with a few damaged bytes (one in fifty, or
+    one cut multi-byte character in a short header: a client that shortened
+    a subject or file name by bytes), else GB18030, else Latin-1 (every byte kept).
     """
     declared = charset if charset and charset.lower() != "unknown-8bit" else None
     for name in (declared, "utf-8"):
@@ -78,7 +81,8 @@ def decode_bytes(data: bytes, charset: str | None = None) -> str:
             return text
     loose = data.decode("utf-8", "replace")
     damaged = loose.count("\ufffd")
-    if damaged * 50 <= sum(ch > "\x7f" for ch in loose) - damaged:
+    good = sum(ch > "\x7f" for ch in loose) - damaged
+    if damaged * 50 <= good or (damaged == 1 and good >= 2):
         return loose
     text = _strict(data, "gb18030")
     return text if text is not None else data.decode("latin-1")
@@ -94,14 +98,38 @@ def _strict(data: bytes, charset: str) -> str | None:
 
 
 def decode_header_value(value: object) -> str:
-    """A header as text, whatever mix of encoded words and raw 8-bit bytes it holds."""
+    """A header as text, whatever mix of encoded words and raw 8-bit bytes it holds.
+
+    Raw bytes that reach us as lone surrogates (str(value) of an 8-bit header) are
+    decoded as bytes first; whatever cannot be read becomes U+FFFD, never a surrogate.
+    """
+    if isinstance(value, str) and has_surrogates(value):
+        value = decode_bytes(value.encode("utf-8", "surrogateescape"))
+    if isinstance(value, str) and not value.isascii():
+        # decode_header would escape this text (raw-unicode-escape): only its encoded words are decoded.
+        return _clean_header(_ENCODED_WORD.sub(_decode_word, value))
     try:
         chunks = decode_header(value)
     except (ValueError, TypeError, LookupError):
         chunks = [(str(value), None)]
     text = "".join(chunk if isinstance(chunk, str) else decode_bytes(chunk, charset)
                    for chunk, charset in chunks)
-    return " ".join(_CONTROL.sub(" ", text).split())
+    if any(charset == "unknown-8bit" for _, charset in chunks):
+        # Raw 8-bit bytes beside encoded words: the email package left the words undecoded.
+        text = _ENCODED_WORD.sub(_decode_word, text)
+    return _clean_header(text)
+
+
+def _clean_header(text: str) -> str:
+    return " ".join(_CONTROL.sub(" ", storable(text)).split())
+
+
+def _decode_word(match: re.Match) -> str:
+    try:
+        return "".join(decode_bytes(chunk, charset) if isinstance(chunk, bytes) else chunk
+                       for chunk, charset in decode_header(match.group(0)))
+    except (ValueError, TypeError, LookupError):
+        return match.group(0)
 
 
 def received_time(headers: dict[str, tuple[str, ...]]) -> datetime | None:
@@ -143,7 +171,7 @@ def _attachments(parsed) -> tuple[Attachment, ...]:
         if "\ufffd" in name:  # mail-parser read raw GBK name bytes as UTF-8
             recovered = _names_from_raw_headers(parsed.message) if recovered is None else recovered
             name = recovered.get(digest, name)
-        found.append(Attachment(filename=name, content_type=item.get("mail_content_type") or "",
+        found.append(Attachment(filename=name, content_type=storable(item.get("mail_content_type") or ""),
                                 payload=data, sha256=digest))
     return tuple(found)
 
@@ -202,8 +230,8 @@ def _body_texts(parsed) -> tuple[str, str]:
                 texts[part.get_content_subtype()].append(text)
     except Exception:  # noqa: BLE001 - a structure we cannot walk: mail-parser's own text
         texts = {"plain": list(parsed.text_plain), "html": list(parsed.text_html)}
-    markup = "\n".join(texts["html"])
-    return "\n".join(texts["plain"]).strip() or html_to_text(markup), markup
+    markup = storable("\n".join(texts["html"]))
+    return storable("\n".join(texts["plain"]).strip()) or html_to_text(markup), markup
 
 
 def _sender(message) -> tuple[str, str]:

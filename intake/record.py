@@ -16,6 +16,7 @@ from intake.config import Settings
 from intake.model import (
     Attachment, Classification, Document, Finding, IncomingMail, Pairing, ReplyType, Severity, Submission, Verdict,
 )
+from intake.storable import storable, storable_value
 from intake.validators.names import unit_key
 from notifier.compose import compose_reply
 from notifier.render import RegistrationSummary, render_reply
@@ -122,7 +123,7 @@ class _Recorder:
                 filename=doc.filename, sha256=doc.sha256, kind=doc.kind.value,
                 stamp=doc.stamp.value if doc.stamp else None, fields=_jsonable(doc.fields),
                 rows={name: [_jsonable(row) for row in rows] for name, rows in doc.rows.items()},
-                text=doc.text.replace("\x00", ""), error=doc.error, archive_path=path))
+                text=storable(doc.text), error=doc.error and storable(doc.error), archive_path=path))
 
     def findings(self, assigned, decision: Decision) -> None:
         for reg, _, findings in assigned or [(None, None, list(decision.findings))]:
@@ -147,8 +148,9 @@ class _Recorder:
 
 
 def _jsonable(fields: dict) -> dict:
-    return {key: value if isinstance(value, (str, int, float, bool, type(None), list, dict)) else str(value)
-            for key, value in fields.items()}
+    """Values a JSON column takes on every store (last guard: no lone surrogates, no NUL)."""
+    return storable_value({key: value if isinstance(value, (str, int, float, bool, type(None), list, dict))
+                           else str(value) for key, value in fields.items()})
 
 
 def record_decision(store: Store, archive: Archive, settings: Settings, message: Message,
@@ -174,6 +176,7 @@ def record_decision(store: Store, archive: Archive, settings: Settings, message:
 
 def record_unreadable(store: Store, message: Message, reason: str) -> dict:
     """A message that cannot even be parsed is handled: recorded with its reason."""
+    reason = storable(reason)
     outcome = {"message_id": "", "from": "", "subject": "", "received_at": message.received_at.isoformat(),
                "classification": Classification.UNREADABLE.value,
                "classification_reason": "邮件无法解析", "verdict": None, "deficiencies": [],

@@ -13,3 +13,14 @@ def cn_date(moment: datetime, tz: tzinfo) -> str:
 def cn_datetime(moment: datetime, tz: tzinfo) -> str:
     """2023年3月3日 09:05"""
     return f"{cn_date(moment, tz)} {moment.astimezone(tz):%H:%M}"
+
+
+def cn_deadline(deadline: datetime, tz: tzinfo) -> str:
+    """A deadline as the notice says it: "3月3日前" for one at midnight (mail is due by the
+    end of 2 March), "3月3日17:00前" for any other time; never "3月3日 00:00", which a
+    reader takes for the end of 3 March."""
+    local = deadline.astimezone(tz)
+    day = f"{local.month}月{local.day}日"
+    if (local.hour, local.minute, local.second) == (0, 0, 0):
+        return f"{day}前"
+    return f"{day}{local:%H:%M}前"

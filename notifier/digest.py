@@ -21,11 +21,11 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from intake.archive import Archive
 from intake.config import Settings
-from intake.timefmt import cn_date, cn_datetime
+from intake.timefmt import cn_date, cn_datetime, cn_deadline
 from notifier.chart import DayCount, arrivals_png
 from notifier.compose import header_safe
 from notifier.registry import (
-    LATE_ONLY_LABEL, TEMPLATE_DIR, Problem, Registry, RegistryRow, as_problem, aware, finding_title, load_registry,
+    LATE_LABEL, TEMPLATE_DIR, Problem, Registry, RegistryRow, as_problem, aware, finding_title, load_registry,
     status_label,
 )
 from notifier.transport import DirectoryTransport, PermanentFailure, TemporaryFailure, make_transport
@@ -73,7 +73,8 @@ class CountRow:
 
 @dataclass(frozen=True)
 class Outstanding:
-    """A registration (or a mail that got no number) still waiting for a correction."""
+    """A registration (or a mail that got no number) still waiting for a correction, or, late, for
+    the secretariat's decision."""
 
     number: str
     enterprise: str
@@ -143,8 +144,8 @@ class Digest:
     registered_today: int
     accepted: int
     deficient: int
-    # Of the deficient, those whose only problem is arriving after the deadline.
-    late: int
+    # Of the deficient, those received after the deadline: the secretariat decides (逾期待定).
+    late: tuple[Outstanding, ...]
     enterprises: int
     counts: tuple[CountRow, ...]
     arrivals: tuple[DayCount, ...]
@@ -194,18 +195,19 @@ def build_digest(store: Store, settings: Settings, now: datetime) -> Digest:
     local_day = {m.id: aware(m.received_at).astimezone(tz).date() for m in ledger}
     standing = store.standing_findings()
     settled = console_store.settled_findings(store)
+    outstanding = _outstanding(rows, ledger, standing)
     return Digest(
         competition=settings.competition.name, now=now, deadline=settings.competition.deadline.astimezone(tz),
         registered=len(rows),
         registered_today=sum(1 for r in rows if r.first_received.astimezone(tz).date() == today),
         accepted=sum(1 for r in rows if r.status == "accepted"),
-        deficient=sum(1 for r in rows if r.status == "deficient"),
-        late=sum(1 for r in rows if r.status_label == LATE_ONLY_LABEL),
+        deficient=sum(1 for r in rows if r.status == "deficient" and not r.awaits_late_decision),
+        late=tuple(item for item in outstanding if item.status_label == LATE_LABEL),
         enterprises=len({r.enterprise for r in rows if r.enterprise}),
         counts=_counts(ledger, local_day, today),
         arrivals=_arrivals(ledger, local_day, today),
         new_today=tuple(r for r in rows if r.first_received.astimezone(tz).date() == today),
-        outstanding=_outstanding(rows, ledger, standing),
+        outstanding=tuple(item for item in outstanding if item.status_label != LATE_LABEL),
         review=_review(registry, ledger, [f for f in standing if f.id not in settled]),
         inquiries=_inquiries(ledger, settings),
         inquiries_total=sum(1 for m in ledger if m.classification == "inquiry"),
@@ -360,7 +362,7 @@ def _environment() -> Environment:
                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     env.filters["short_time"] = lambda moment, tz: f"{moment.astimezone(tz).month}月{moment.astimezone(tz).day}日 " \
                                                    f"{moment.astimezone(tz):%H:%M}"
-    env.globals.update(cn_date=cn_date, cn_datetime=cn_datetime)
+    env.globals.update(cn_date=cn_date, cn_datetime=cn_datetime, cn_deadline=cn_deadline)
     return env
 
 

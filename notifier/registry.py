@@ -18,6 +18,7 @@ from jinja2 import Environment, FileSystemLoader
 from intake.assemble import squash
 from intake.config import Settings
 from intake.model import Attachment, DocumentKind, Severity
+from intake.validators.deadline import is_late
 from store import Store
 from store.models import StoredDocument, StoredFinding
 
@@ -25,7 +26,8 @@ log = logging.getLogger("intake.notifier")
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 STATUS_LABELS = {"accepted": "已受理", "deficient": "待补正"}
-LATE_ONLY_LABEL = "逾期报送，待定"
+# Received after the deadline: waits for the secretariat (予以受理 in the console), whatever else it lacks.
+LATE_LABEL = "逾期待定"
 # Mail that carries forms; duplicates, bounces and the like never do.
 FORM_MAIL = ["submission", "correction"]
 NOMINATION_KINDS = [DocumentKind.ENTERPRISE_NOMINATION.value, DocumentKind.PROMOTER_NOMINATION.value,
@@ -87,6 +89,11 @@ class RegistryRow:
     last_received: datetime
     problems: tuple[Problem, ...] = ()
     flags: tuple[Problem, ...] = ()
+
+    @property
+    def awaits_late_decision(self) -> bool:
+        """Received after the deadline and not yet accepted by the secretariat."""
+        return self.status_label == LATE_LABEL
 
 
 @dataclass(frozen=True)
@@ -152,8 +159,8 @@ def _int(value) -> int | None:
 
 
 def status_label(status: str, problems: tuple[Problem, ...]) -> str:
-    if status == "deficient" and problems and {p.code for p in problems} == {"LATE_SUBMISSION"}:
-        return LATE_ONLY_LABEL
+    if status == "deficient" and is_late(p.code for p in problems):
+        return LATE_LABEL
     return STATUS_LABELS.get(status, status)
 
 

@@ -18,9 +18,13 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from intake.config import CompetitionSettings
 from intake.model import Finding, ReplyType
-from intake.timefmt import cn_date, cn_datetime
+from intake.timefmt import cn_date, cn_datetime, cn_deadline
+from intake.validators.deadline import is_late
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
+# The deficiency notice of a mail received after the deadline: nothing to correct, the
+# secretariat decides (still ReplyType.DEFICIENCY_NOTICE with LATE_SUBMISSION in the JSON).
+LATE_NOTICE = "late_notice"
 # Not a ReplyType: no incoming message is answered by it (see notifier/remind.py).
 REMINDER = "reminder"
 
@@ -68,11 +72,8 @@ def _render(name: str, subject: str, context: dict, override_dir: Path | None) -
 
 
 def deadline_by(competition: CompetitionSettings) -> str:
-    """The deadline as a letter says it: a midnight deadline is "before that day" (3月3日前)."""
-    local = competition.deadline.astimezone(competition.timezone)
-    if (local.hour, local.minute) == (0, 0):
-        return f"{cn_date(local, competition.timezone)}前"
-    return f"{cn_datetime(local, competition.timezone)}前"
+    """The deadline as the notice says it: 3月3日前 (midnight), else 3月3日17:00前."""
+    return cn_deadline(competition.deadline, competition.timezone)
 
 
 def _salutation(sender_name: str, enterprises: list[str]) -> str:
@@ -85,15 +86,20 @@ def _salutation(sender_name: str, enterprises: list[str]) -> str:
 
 def _common(competition: CompetitionSettings, now: datetime | None) -> dict:
     tz = competition.timezone
-    return dict(competition=competition, deadline=cn_datetime(competition.deadline, tz),
+    # `deadline` stays for templates_dir overrides written before `deadline_by`; both say it the same way.
+    return dict(competition=competition, deadline=deadline_by(competition),
                 deadline_by=deadline_by(competition), today=cn_date(now or datetime.now(tz), tz))
 
 
-def _subject(reply_type: ReplyType, registrations: list[RegistrationSummary], competition_name: str) -> str:
+def _subject(reply_type: ReplyType, registrations: list[RegistrationSummary], competition_name: str,
+             late: bool = False) -> str:
     numbers = "、".join(reg.number for reg in registrations)
     if reply_type is ReplyType.ACKNOWLEDGEMENT:
         return (f"报名回执：总编号{numbers}（{competition_name}）" if numbers
                 else f"材料接收回执（{competition_name}）")
+    if reply_type is ReplyType.DEFICIENCY_NOTICE and late:
+        prefix = f"逾期报名：总编号{numbers} " if numbers else "逾期报名："
+        return f"{prefix}材料在报名截止后收到，是否受理由秘书处决定（{competition_name}）"
     if reply_type is ReplyType.DEFICIENCY_NOTICE:
         prefix = f"补正通知：总编号{numbers}" if numbers else "补正通知"
         return f"{prefix} 报名材料需补正（{competition_name}）"
@@ -104,14 +110,20 @@ def render_reply(reply_type: ReplyType, *, competition: CompetitionSettings,
                  registrations: list[RegistrationSummary], deficiencies: list[Finding],
                  files: list[str], sender_name: str, received_at: datetime,
                  override_dir: Path | None = None, now: datetime | None = None) -> ReplyContent:
-    """The subject, plain text and HTML of one reply, in the secretariat's Chinese."""
+    """The subject, plain text and HTML of one reply, in the secretariat's Chinese.
+
+    A deficiency notice for a mail received after the deadline says only that: its other
+    deficiencies wait for the secretariat's decision and are not sent (the digest lists them).
+    """
     tz = competition.timezone
+    late = reply_type is ReplyType.DEFICIENCY_NOTICE and is_late(f.code for f in deficiencies)
     context = dict(
         _common(competition, now), registrations=registrations, deficiencies=deficiencies, files=files,
         salutation=_salutation(sender_name, [reg.enterprise for reg in registrations]),
         received=cn_datetime(received_at, tz), deadline_passed=received_at >= competition.deadline,
     )
-    return _render(reply_type.value, _subject(reply_type, registrations, competition.name), context,
+    return _render(LATE_NOTICE if late else reply_type.value,
+                   _subject(reply_type, registrations, competition.name, late), context,
                    _override(competition, override_dir))
 
 

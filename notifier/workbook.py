@@ -111,8 +111,10 @@ EMPTY_ROWS = 2  # a section with nothing to list still prints as a form to fill 
 
 
 def _summary_rows(registry: Registry) -> list[list]:
+    """附件8 lists what is nominated: a late registration only once the secretariat accepted it."""
+    nominated = [r for r in registry.rows if not r.awaits_late_decision]
     return [
-        [(i, r.enterprise, r.group, r.members) for i, r in enumerate(registry.rows, 1)],
+        [(i, r.enterprise, r.group, r.members) for i, r in enumerate(nominated, 1)],
         [(i, e.enterprise, e.phone, e.contact) for i, e in enumerate(registry.enterprises, 1)],
         [(i, p.name, p.unit, p.phone, p.contact) for i, p in enumerate(registry.promoters, 1)],
         [(i, t.unit, t.team, t.leader, t.member_names) for i, t in enumerate(registry.teams, 1)],

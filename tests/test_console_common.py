@@ -70,19 +70,21 @@ class Console:
 
 
 def make_console(folder: Path, store_url: str | None = None, keys: tuple[str, ...] = (), *,
-                 session_seconds: int | None = None, config_extra: str = "") -> Console:
+                 session_seconds: int | None = None, config_extra: str = "", deadline: str | None = None,
+                 extra_mail: dict[str, bytes] | None = None) -> Console:
     """A console over a fresh store fed with the named mails, and an account for USER."""
-    path = write_config(folder, store_url=store_url)
+    path = write_config(folder, store_url=store_url, **({"deadline": deadline} if deadline else {}))
     if config_extra:
         path.write_text(path.read_text(encoding="utf-8") + config_extra, encoding="utf-8")
     settings = load_settings(path)
     pipeline = Pipeline.open(settings)
     numbers, message_ids = {}, {}
-    for key in keys:
-        outcome = feed(pipeline, mailbox()[key])
+    fed = {**mailbox(), **(extra_mail or {})}
+    for key in [*keys, *(extra_mail or {})]:
+        outcome = feed(pipeline, fed[key])
         if outcome["submissions"]:
             numbers[key] = outcome["submissions"][0]["number"]
-        message_ids[key] = pipeline.store.message_by_hash(_sha(mailbox()[key])).id
+        message_ids[key] = pipeline.store.message_by_hash(_sha(fed[key])).id
     add_user(pipeline.store, USER, PASSWORD)
     app = create_app(settings, secret=SECRET, session_seconds=session_seconds, pipeline=pipeline)
     return Console(settings, pipeline, TestClient(app, follow_redirects=False), numbers, message_ids)

@@ -9,13 +9,14 @@ import io
 import logging
 import sys
 import time
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlmodel import select
 
 from console.app import create_app
 from intake.cli import main
+from intake.fixtures import mails
 from intake.model import ReplyType
 from intake.poll import deliver
 from notifier.digest import build_digest, render_digest_html, render_digest_text
@@ -239,6 +240,47 @@ def test_accepting_a_deficient_registration_queues_a_receipt(fed):
     assert decision.outbox_id == receipt.id and decision.detail["previous_status"] == "deficient"
     assert (receipt.message_id, receipt.reply_type, receipt.status) == (None, "acknowledgement", "queued")
     assert reg.number in receipt.subject and receipt.to_addr == reg.sender
+
+
+def _annex8_results(console) -> list[list]:
+    """Section 一 of 附件8 (推荐汇总表) as the secretariat opens the exported workbook."""
+    from openpyxl import load_workbook
+    from notifier.registry import registry_workbook
+
+    sheet = load_workbook(io.BytesIO(registry_workbook(console.store, console.settings)))["推荐汇总表"]
+    rows = [[v for v in r if v not in (None, "")] for r in sheet.iter_rows(values_only=True)]
+    start = next(i for i, r in enumerate(rows) if r and r[0] == "一、优秀质量管理小组活动成果")
+    end = next(i for i, r in enumerate(rows) if r and r[0] == "二、全省质量管理小组活动优秀企业")
+    return [r for r in rows[start + 2:end] if r]
+
+
+def test_late_registration_waits_for_the_secretariat_and_enters_annex_8_once_accepted(tmp_path, store_url):
+    cst = timezone(timedelta(hours=8))
+    late_data, late_raw = mails.complete_submission(
+        66, stamped=False, mail_options={"date": datetime(2023, 3, 3, 9, 15, tzinfo=cst)})
+    console = make_console(tmp_path, store_url, ("accepted",), deadline="2023-03-03T00:00:00+08:00",
+                           extra_mail={"late": late_raw})
+    try:
+        assert login(console.client).status_code == 303
+        on_time, late = console.registration("accepted"), console.registration("late")
+        assert late.status == "deficient"
+        assert [r[2] for r in _annex8_results(console)] == [on_time.group_name]
+        assert "逾期待定" in console.client.get("/review").text and late.number in console.client.get("/review").text
+        digest = build_digest(console.store, console.settings, datetime(2023, 3, 3, 18, 0, tzinfo=cst))
+        assert [item.number for item in digest.late] == [late.number]
+        assert late.number not in [item.number for item in digest.outstanding]
+        text = render_digest_text(digest)
+        section = text[text.index("四、逾期待定（1 项"):text.index("五、需人工核查")]
+        assert late.number in section and "超过报名截止时间" in section and "表格未加盖单位公章" in section
+        assert "报名已截止（通知规定3月3日前报名）" in text and "00:00" not in text.split("一、来信统计")[0]
+
+        post(console.client, f"/registrations/{late.number}/accept", {"note": "经研究同意受理逾期材料"})
+
+        assert console.registration("late").status == "accepted"
+        assert [r[2] for r in _annex8_results(console)] == [on_time.group_name, late_data.group]
+        assert not build_digest(console.store, console.settings, datetime(2023, 3, 3, 19, 0, tzinfo=cst)).late
+    finally:
+        close(console)
 
 
 def test_waive_needs_a_reason_and_the_last_deficiency_waived_accepts(fed):

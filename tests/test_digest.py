@@ -153,7 +153,7 @@ def test_digest_lists_new_and_outstanding_registrations_with_problems_in_chinese
     assert waiting[3] == "2月27日 10:00"
     # The corrected registration is complete now and no longer outstanding.
     assert not page.rows_containing(regs["5G先锋QC小组"].number + " 待补正")
-    assert "距报名截止（2023年3月3日 00:00）还有 4 天（含今天）" in page.text
+    assert "距报名截止（3月3日前）还有 4 天（含今天）" in page.text
     assert "距截止还有 4 天" in page.text
     [question] = page.rows_containing("请问现场发表每个小组的时间是多少分钟")
     assert question[:2] == ["2月19日 07:04", "wang.li@sx.chinamobile.example"]
@@ -273,5 +273,5 @@ def test_demo_writes_its_digest_and_registry(tmp_path, capsys):
     digest, registry = tmp_path / "demo" / "digest.html", tmp_path / "demo" / "报名登记表.xlsx"
     assert f"：{digest}\n" in printed and f"：{registry}\n" in printed
     page = Page(digest.read_text(encoding="utf-8"))
-    assert "报名已于2023年3月3日 00:00截止" in page.text and "逾期报送，待定" in page.text
+    assert "报名已截止（通知规定3月3日前报名）" in page.text and "逾期待定" in page.text
     assert load_workbook(registry)["报名登记表"].max_row == 1 + 6

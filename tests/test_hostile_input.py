@@ -314,3 +314,49 @@ def test_parse_result_and_errors_come_back_from_the_child():
     assert run_limited(sum, [1, 2, 3], seconds=10, memory=256 << 20) == 6
     with pytest.raises(ZeroDivisionError):
         run_limited(divmod, 1, 0, seconds=10, memory=256 << 20)
+
+
+# -- bytes no codec reads whole -------------------------------------------------------------
+
+def test_cut_utf8_in_subject_sender_and_file_names_is_read_and_stored_on_every_store(tmp_path, store_url):
+    from intake.fixtures.forms import qc_report_docx
+    from intake.fixtures.mails_raw import odd_mail
+    from intake.fixtures.seals import seal_png
+    from store.models import Message
+
+    data = sample_entry(230)
+    files = [("附件2报名表.docx", entry_form_docx(data, seal=seal_png(data.enterprise))),
+             (f"{data.topic}成果报告.docx", qc_report_docx(data, images=0))]
+    # A client that shortens raw UTF-8 headers and names by bytes: each ends in half a character.
+    raw = odd_mail(sender=data.sender, sender_name="王志强", subject=f"{data.enterprise}报名材料",
+                   text="附件是报名表和成果报告，请查收。", header_style="raw", header_codec="utf-8",
+                   body_label="utf-8", body_codec="utf-8", name_style="raw", name_codec="utf-8", cut=1,
+                   attachments=files)
+    pipeline = Pipeline.open(load_settings(write_config(tmp_path, store_url=store_url)))
+    try:
+        outcome = feed(pipeline, raw)
+
+        assert outcome["classification"] == "submission" and outcome["submissions"]
+        assert outcome["subject"] == f"{data.enterprise}报名材\ufffd"
+        assert [d["filename"] for d in outcome["documents"]] == ["附件2报名\ufffd.docx", f"{data.topic}成果报\ufffd.docx"]
+        assert outcome["reply"]["to"] == data.sender
+        assert parse_mail(raw).sender_name == "王志\ufffd"
+        with pipeline.store.session() as s:
+            [message] = s.exec(select(Message)).all()
+        assert message.subject == outcome["subject"] and message.outcome["subject"] == outcome["subject"]
+        assert sorted(d.filename for d in stored_documents(pipeline)) == sorted(
+            d["filename"] for d in outcome["documents"])
+    finally:
+        pipeline.store.close()
+
+
+def test_header_bytes_kept_as_lone_surrogates_never_reach_the_product():
+    from intake.parse import decode_header_value
+
+    cut = "报名".encode() + b"\xe6\x9d"  # 报名 and half of 材
+    assert decode_header_value(cut.decode("utf-8", "surrogateescape") + ".docx") == "报名\ufffd.docx"
+    gbk = "报名表".encode("gbk").decode("utf-8", "surrogateescape")
+    assert decode_header_value(gbk) == "报名表"
+    # An encoded word beside raw bytes is decoded too, never shown as =?utf-8?…?= or \\u escapes.
+    assert decode_header_value("=?utf-8?b?5oql5ZCN?= " + "材料".encode().decode("utf-8", "surrogateescape")) \
+        == "报名 材料"

@@ -14,11 +14,12 @@ from intake.config import load_settings
 from intake.fixtures import mails
 from intake.model import Finding, IncomingMail, ReplyType, Severity
 from intake.parse import file_received_time
+from intake.timefmt import cn_deadline
 from intake.pipeline import Pipeline
 from notifier.compose import compose_reply
 from notifier.render import RegistrationSummary, render_reminder, render_reply
 from store.models import Outbox
-from tests.configs import write_config
+from tests.configs import feed, write_config
 
 RECEIVED = datetime(2023, 2, 27, 3, 5, tzinfo=timezone.utc)
 REG = RegistrationSummary("QC2023-007", "中国电信股份有限公司晋中分公司", "光网QC小组",
@@ -43,6 +44,13 @@ def body(msg, kind: str = "plain") -> str:
 def visible_text(markup: str) -> str:
     """What a reader sees of an HTML reply: tags dropped, entities decoded."""
     return html.unescape(re.sub(r"<[^>]+>", "", markup))
+
+
+def first_line(text: str) -> str:
+    """The reply's first line after the salutation (the HTML's title bar comes before it)."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    salutation = next(i for i, line in enumerate(lines) if line.endswith("："))
+    return lines[salutation + 1]
 
 
 def render(settings, reply_type, registrations=(REG,), deficiencies=(), sender_name="李俊杰", **kw):
@@ -70,18 +78,53 @@ def test_deficiency_notice_says_each_problem_its_file_field_and_fix(settings):
     for text in (content.text, visible_text(content.html)):
         for expected in ("表格未加盖单位公章", "报名表未加盖单位公章，也未附盖章扫描件。", "请在该表上加盖单位公章",
                          "《晋中分公司报名表.docx》", "表格有未填写项", "“联系人”", "请补填该栏目",
-                         "请于2023年3月3日前直接回复本邮件", "总编号保持不变", "无需重新报名"):
+                         "请于3月3日前直接回复本邮件", "总编号保持不变", "无需重新报名"):
             assert expected in text, expected
     assert content.text.index("表格未加盖单位公章") < content.text.index("表格有未填写项")
 
 
-def test_deficiency_notice_after_the_deadline_does_not_ask_for_it(settings):
-    late = Finding("LATE_SUBMISSION", Severity.DEFICIENCY, "邮件于2023年3月3日 10:30收到。")
+def test_late_mail_is_told_the_secretariat_decides_with_nothing_to_correct(tmp_path):
+    settings = load_settings(write_config(tmp_path, deadline="2023-03-03T00:00:00+08:00"))
+    pipeline = Pipeline.open(settings)
+    # Late and unstamped: the reply is about lateness only; the seal waits for the secretariat.
+    data, raw = mails.complete_submission(
+        11, stamped=False, mail_options={"date": datetime(2023, 3, 3, 10, 30, tzinfo=timezone(timedelta(hours=8)))})
+
+    outcome = feed(pipeline, raw)
+
+    assert outcome["reply"]["type"] == "deficiency_notice"
+    assert {d["code"] for d in outcome["deficiencies"]} >= {"LATE_SUBMISSION", "MISSING_STAMP"}
+    with pipeline.store.session() as s:
+        [row] = s.exec(select(Outbox)).all()
+    msg = email.message_from_bytes(row.raw, policy=email.policy.default)
+    assert msg["Subject"] == (f"逾期报名：总编号QC2023-001 材料在报名截止后收到，是否受理由秘书处决定"
+                              f"（{settings.competition.name}）")
+    for text in (body(msg), visible_text(body(msg, "html"))):
+        first = first_line(text)
+        assert first.startswith("您好！您单位于2023年3月3日 10:30发送的"), first
+        assert "已超过通知规定的报名截止时间（3月3日前），是否受理由秘书处决定" in first, first
+        for absent in ("补正方法", "需补正", "补正后", "未加盖", "00:00"):
+            assert absent not in text, absent
+        assert "QC2023-001" in text and data.group in text
+
+
+def test_late_notice_names_a_deadline_that_is_not_at_midnight_with_its_time(tmp_path):
+    settings = load_settings(write_config(tmp_path, deadline="2023-03-03T17:00:00+08:00"))
+    late = Finding("LATE_SUBMISSION", Severity.DEFICIENCY, "邮件于2023年3月3日 17:30收到。")
     content = render_reply(ReplyType.DEFICIENCY_NOTICE, competition=settings.competition, registrations=[REG],
                            deficiencies=[late], files=FILES, sender_name="", received_at=RECEIVED + timedelta(days=9))
 
-    assert "请于" not in content.text and "登记备查" in content.text
-    assert "登记备查" in visible_text(content.html)
+    assert content.subject.startswith("逾期报名：总编号QC2023-007 ")
+    for text in (content.text, visible_text(content.html)):
+        assert "报名截止时间（3月3日17:00前）" in text and "补正方法" not in text
+
+
+def test_deadlines_are_said_as_the_notice_says_them():
+    cst = timezone(timedelta(hours=8))
+    assert cn_deadline(datetime(2023, 3, 3, tzinfo=cst), cst) == "3月3日前"
+    assert cn_deadline(datetime(2023, 3, 2, 16, 0, tzinfo=timezone.utc), cst) == "3月3日前"
+    assert cn_deadline(datetime(2023, 3, 3, 17, 0, tzinfo=cst), cst) == "3月3日17:00前"
+    assert cn_deadline(datetime(2023, 3, 3, 8, 5, tzinfo=cst), cst) == "3月3日08:05前"
 
 
 def test_observer_acknowledgement_and_reminder(settings):
@@ -93,7 +136,7 @@ def test_observer_acknowledgement_and_reminder(settings):
     assert observer.text.startswith("李俊杰：") and "现场观摩报名" in visible_text(observer.html)
     assert reminder.subject == "补正提醒：总编号QC2023-007 报名材料尚待补正（2023年全省全面质量管理成果竞赛）"
     for text in (reminder.text, visible_text(reminder.html)):
-        for expected in ("QC2023-007", "表格未加盖单位公章", "请在该表上加盖单位公章", "请于2023年3月3日前完成补正",
+        for expected in ("QC2023-007", "表格未加盖单位公章", "请在该表上加盖单位公章", "请于3月3日前完成补正",
                          "如已发送补正材料，请忽略本提醒", "2023年2月28日"):
             assert expected in text, expected
 

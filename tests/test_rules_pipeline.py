@@ -220,7 +220,7 @@ def test_mail_after_the_deadline_is_late_but_a_late_correction_goes_to_a_person(
     late = feed(pipeline, mails.submission_mail(data, list(result_files(data)),
                                                 date=datetime(2023, 3, 3, 9, 0, tzinfo=CST)))
     assert codes(late) == ["LATE_SUBMISSION"]
-    assert late["deficiencies"][0]["detail"] == "邮件于2023年3月3日 09:00收到，报名截止时间为2023年3月3日 00:00。"
+    assert late["deficiencies"][0]["detail"] == "邮件于2023年3月3日 09:00收到，晚于通知规定的报名截止时间（3月3日前）。"
 
     other = sample_entry(631)
     original = mails.submission_mail(other, list(result_files(other, stamped=False)), date=at(28))
