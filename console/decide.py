@@ -96,33 +96,35 @@ def rerun(pipeline: Pipeline, user: str, message_id: int, note: str) -> tuple[Co
     if message is None:
         raise db.ConsoleRefused("没有这封邮件。")
     old = db.registrations_of_message(store, message_id)
-    decision = mail = None
-    try:
-        mail = parse_mail(pipeline.archive.read(message.archive_path), aware(message.received_at))
-        decision = pipeline.decide(mail, message)
-        if old and decision.submission is not None:
-            known = {reg.id for reg in old}
-            decision = dataclasses.replace(
-                decision, corrects=tuple(old) + tuple(r for r in decision.corrects if r.id not in known))
-    except Exception as err:  # noqa: BLE001 - the pipeline records the mail as unreadable below
-        log.info("Console: rerun of message %s: %s; processed the usual way", message_id, err)
-        decision = None
-    before = db.reset_for_rerun(store, message_id)
-    # Hold the message so that a running service leaves it to us.
-    if not store.claim(message_id):
-        raise db.ConsoleRefused("这封邮件已由正在运行的收信服务接手处理，请稍后刷新查看结果。")
-    fresh = db.message(store, message_id)
-    try:
-        if decision is not None:
-            outcome = record_decision(store, pipeline.archive, pipeline.settings, fresh, mail, decision)
-        else:
-            outcome = pipeline.process(fresh)
-    except Exception as err:  # noqa: BLE001 - counted like any failed attempt; the service retries
-        store.note_failure(message_id, f"{type(err).__name__}: {err}")
-        log.exception("Console: rerun of message %s failed", message_id)
-        raise db.ConsoleRefused(f"重新处理失败：{type(err).__name__}。邮件已放回待处理队列，请查看日志。") from err
-    finally:
-        store.release(message_id)
+    # The units it registered stay held while it is decided again (see `Store.units_locked`).
+    with store.units_locked(reg.enterprise_key for reg in old):
+        decision = mail = None
+        try:
+            mail = parse_mail(pipeline.archive.read(message.archive_path), aware(message.received_at))
+            decision = pipeline.decide(mail, message)
+            if old and decision.submission is not None:
+                known = {reg.id for reg in old}
+                decision = dataclasses.replace(
+                    decision, corrects=tuple(old) + tuple(r for r in decision.corrects if r.id not in known))
+        except Exception as err:  # noqa: BLE001 - the pipeline records the mail as unreadable below
+            log.info("Console: rerun of message %s: %s; processed the usual way", message_id, err)
+            decision = None
+        before = db.reset_for_rerun(store, message_id)
+        # Hold the message so that a running service leaves it to us.
+        if not store.claim(message_id):
+            raise db.ConsoleRefused("这封邮件已由正在运行的收信服务接手处理，请稍后刷新查看结果。")
+        fresh = db.message(store, message_id)
+        try:
+            if decision is not None:
+                outcome = record_decision(store, pipeline.archive, pipeline.settings, fresh, mail, decision)
+            else:
+                outcome = pipeline.process(fresh)
+        except Exception as err:  # noqa: BLE001 - counted like any failed attempt; the service retries
+            store.note_failure(message_id, f"{type(err).__name__}: {err}")
+            log.exception("Console: rerun of message %s failed", message_id)
+            raise db.ConsoleRefused(f"重新处理失败：{type(err).__name__}。邮件已放回待处理队列，请查看日志。") from err
+        finally:
+            store.release(message_id)
     after = db.message(store, message_id)
     regs = db.registrations_of_message(store, message_id)
     detail = {**{f"before_{k}": v for k, v in before.items()},

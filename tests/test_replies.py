@@ -252,4 +252,5 @@ def test_acknowledgement_without_a_qc_result_lists_no_empty_registration(setting
     content = render(settings, ReplyType.ACKNOWLEDGEMENT, registrations=[])
     assert content.subject == "材料接收回执（2023年全省全面质量管理成果竞赛）"
     for text in (content.text, visible_text(content.html)):
-        assert "已登记备查" in text and "登记信息如下" not in text and "总编号" not in text
+        assert "人工核对后登记" in text and "登记信息如下" not in text and "总编号" not in text
+        assert "材料齐全" not in text, "nothing was read to register: the receipt claims no check it did not make"
