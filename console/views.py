@@ -305,8 +305,9 @@ def inquiries(request: Request) -> Response:
     store = request.app.state.store
     answered = db.answered_messages(store)
     show_all = request.query_params.get("all") == "1"
-    items = [(m, answered.get(m.id), _body(request, m)[:300]) for m in db.messages_of_class(store, "inquiry")
-             if show_all or m.id not in answered]
+    shown = [m for m in db.messages_of_class(store, "inquiry") if show_all or m.id not in answered]
+    reasons = store.classification_reasons([m.id for m in shown])
+    items = [(m, answered.get(m.id), _body(request, m)[:300], reasons.get(m.id, "")) for m in shown]
     return request.app.state.render(request, "inquiries.html", {"nav": "inquiries", "items": items,
                                                                 "show_all": show_all})
 

@@ -209,7 +209,7 @@ def build_digest(store: Store, settings: Settings, now: datetime) -> Digest:
         new_today=tuple(r for r in rows if r.first_received.astimezone(tz).date() == today),
         outstanding=tuple(item for item in outstanding if item.status_label != LATE_LABEL),
         review=_review(registry, ledger, [f for f in standing if f.id not in settled]),
-        inquiries=_inquiries(ledger, settings),
+        inquiries=_inquiries(store, ledger, settings),
         inquiries_total=sum(1 for m in ledger if m.classification == "inquiry"),
         troubled_replies=tuple(_troubled(reply) for reply in store.replies_in_trouble()),
         registry_xlsx=write_workbook(registry),
@@ -323,10 +323,11 @@ def _unhandled(m: Message) -> ReviewItem:
     return ReviewItem(title, detail, None, "", m.sender, m.subject, aware(m.received_at))
 
 
-def _inquiries(ledger: list[Message], settings: Settings) -> tuple[Inquiry, ...]:
+def _inquiries(store: Store, ledger: list[Message], settings: Settings) -> tuple[Inquiry, ...]:
     archive = Archive(settings.store.archive_dir)
     wanted = [m for m in reversed(ledger) if m.classification == "inquiry"][:MAX_INQUIRIES]
-    return tuple(Inquiry(aware(m.received_at), m.sender, m.subject, _excerpt(archive, m), m.classification_reason)
+    reasons = store.classification_reasons([m.id for m in wanted])
+    return tuple(Inquiry(aware(m.received_at), m.sender, m.subject, _excerpt(archive, m), reasons.get(m.id, ""))
                  for m in wanted)
 
 

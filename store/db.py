@@ -364,6 +364,13 @@ class Store:
     # -- digest and registry queries ----------------------------------------
     # Read-only: the secretariat's daily digest and the Excel registry.
 
+    def classification_reasons(self, message_ids: list[int]) -> dict[int, str]:
+        """Why each message was classified so, from its outcome line ('' for mails processed
+        before reasons were kept); for lists whose rows leave the bulky outcome unloaded."""
+        with self.session() as s:
+            rows = s.exec(select(Message.id, Message.outcome).where(Message.id.in_(message_ids)))
+            return {mid: str((outcome or {}).get("classification_reason") or "") for mid, outcome in rows}
+
     def message_ledger(self, until: datetime | None = None) -> list[Message]:
         """Every message received up to `until` (all when None), oldest first.
 

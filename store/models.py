@@ -59,11 +59,6 @@ class Message(SQLModel, table=True):
     verdict: str | None = None
     # The line `intake ingest --json` prints for this message.
     outcome: dict | None = Field(default=None, sa_column=Column(JSON))
-
-    @property
-    def classification_reason(self) -> str:
-        """Why the mail was classified so, for the secretariat ('' for mails processed before reasons)."""
-        return str((self.outcome or {}).get("classification_reason") or "")
     created_at: datetime = Field(default_factory=utcnow)
     processed_at: datetime | None = None
 

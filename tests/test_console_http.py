@@ -393,7 +393,9 @@ def test_rerun_a_quarantined_message_after_the_fix(fed):
 
 def test_inquiry_marked_answered(fed):
     inquiry = fed.message_ids["inquiry"]
-    assert "现场发表每个小组的时间" in fed.client.get("/inquiries").text
+    listed = fed.client.get("/inquiries").text
+    assert "现场发表每个小组的时间" in listed and "未作为报名处理：邮件没有附件" in listed
+    assert "判断依据" in fed.client.get(f"/messages/{inquiry}").text
     post(fed.client, f"/messages/{inquiry}/answered", {"note": "已电话答复：每组15分钟", "back": "/inquiries"})
     [decision] = _decisions(fed, db.ANSWERED)
     assert (decision.message_id, decision.user) == (inquiry, USER)

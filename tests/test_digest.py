@@ -157,6 +157,7 @@ def test_digest_lists_new_and_outstanding_registrations_with_problems_in_chinese
     assert "距截止还有 4 天" in page.text
     [question] = page.rows_containing("请问现场发表每个小组的时间是多少分钟")
     assert question[:2] == ["2月19日 07:04", "wang.li@sx.chinamobile.example"]
+    assert "未作为报名处理：邮件没有附件" in question[2], "the digest says why a mail was left to a person"
     [garbage] = page.rows_containing("邮件无法解析")
     assert "原始邮件已存档" in garbage[1] and garbage[3] == "2月27日 12:00"
 
