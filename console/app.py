@@ -18,9 +18,9 @@ from starlette.responses import HTMLResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from intake.config import ConfigError, Settings
-from intake.pipeline import Pipeline
-from intake.timefmt import cn_date, cn_datetime, cn_deadline
+from intake.base.config import ConfigError, Settings
+from intake.run.pipeline import Pipeline
+from intake.base.timefmt import cn_date, cn_datetime, cn_deadline
 from notifier.registry import aware
 
 from console import actions, files, views

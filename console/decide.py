@@ -10,10 +10,9 @@ import dataclasses
 import logging
 from datetime import datetime
 
-from intake.model import Finding, ReplyType, Severity
-from intake.parse import parse_mail
-from intake.pipeline import Pipeline
-from intake.record import record_decision
+from intake.base.model import Finding, ReplyType, Severity
+from intake.mime.parse import parse_mail
+from intake.run.pipeline import Pipeline
 from notifier.compose import compose
 from notifier.registry import aware
 from notifier.render import RegistrationSummary, render_reply
@@ -116,7 +115,7 @@ def rerun(pipeline: Pipeline, user: str, message_id: int, note: str) -> tuple[Co
         fresh = db.message(store, message_id)
         try:
             if decision is not None:
-                outcome = record_decision(store, pipeline.archive, pipeline.settings, fresh, mail, decision)
+                outcome = pipeline.record(fresh, mail, decision)
             else:
                 outcome = pipeline.process(fresh)
         except Exception as err:  # noqa: BLE001 - counted like any failed attempt; the service retries

@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from intake.parse import parse_mail
+from intake.mime.parse import parse_mail
 from intake.validators.deadline import is_late
 from notifier.registry import LATE_LABEL, as_problem, aware, status_label
 from store import console as db

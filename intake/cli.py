@@ -8,18 +8,18 @@ import signal
 import sys
 from pathlib import Path
 
-from intake.config import ConfigError, Settings, config_path, load_settings
+from intake.base.config import ConfigError, Settings, config_path, load_settings
 from intake.mailbox import MailboxError
-from intake.parse import file_received_time
-from intake.pipeline import Pipeline
+from intake.mime.parse import file_received_time
+from intake.run.pipeline import Pipeline
 from intake.progress import Progress
-from intake.sources import read_messages
+from intake.fetch.sources import read_messages
 
 log = logging.getLogger("intake")
 
 
 def cmd_poll(args, settings: Settings) -> int:
-    from intake.poll import poll_once
+    from intake.run.poll import poll_once
 
     with Pipeline.open(settings) as pipeline:
         report = poll_once(pipeline)
@@ -30,7 +30,7 @@ def cmd_poll(args, settings: Settings) -> int:
 
 
 def cmd_run(args, settings: Settings) -> int:
-    from intake.service import run_service
+    from intake.run.service import run_service
 
     with Pipeline.open(settings) as pipeline:
         run_service(pipeline)
@@ -43,11 +43,11 @@ def cmd_ingest(args, settings: Settings) -> int:
 
 
 def _ingest(pipeline: Pipeline, args) -> int:
-    from intake.poll import deliver
+    from intake.run.poll import deliver
 
     failures, progress = 0, Progress("已处理")
     if progress.active:  # the counter replaces the per-message log lines on a terminal
-        logging.getLogger("intake.pipeline").setLevel(logging.WARNING)
+        logging.getLogger("intake.run.pipeline").setLevel(logging.WARNING)
 
     def accepted():
         for item in read_messages([Path(p) for p in args.paths]):
@@ -69,7 +69,7 @@ def _ingest(pipeline: Pipeline, args) -> int:
 
 def cmd_retry(args, settings: Settings) -> int:
     """Re-run quarantined messages after the cause was fixed (a reader bug, a full disk)."""
-    from intake.poll import deliver
+    from intake.run.poll import deliver
 
     with Pipeline.open(settings) as pipeline:
         requeued = pipeline.store.requeue_quarantined(args.messages)
@@ -120,7 +120,7 @@ def cmd_digest(args, settings: Settings) -> int:
 
 
 def cmd_export(args, settings: Settings) -> int:
-    from notifier.registry import registry_workbook
+    from notifier.workbook import registry_workbook
     from store import Store
 
     store = Store(settings.store.url)

@@ -16,11 +16,11 @@ from collections import Counter
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from intake.config import load_settings
-from intake.fixtures import mails
-from intake.parse import file_received_time
-from intake.pipeline import Pipeline
-from intake.poll import deliver
+from intake.base.config import load_settings
+from samples import mails
+from intake.mime.parse import file_received_time
+from intake.run.pipeline import Pipeline
+from intake.run.poll import deliver
 from notifier.digest import build_digest, render_digest_html
 from store import Store
 

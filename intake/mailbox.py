@@ -36,7 +36,7 @@ from imapclient import IMAPClient
 from imapclient.imapclient import SEEN, SENT
 from imapclient.exceptions import IMAPClientAbortError, IMAPClientError, LoginError
 
-from intake.config import MailboxSettings
+from intake.base.config import MailboxSettings
 
 log = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@
 
 Labels are digits (2/27, counts) so the chart reads on any machine; the
 title and legend are Chinese and are drawn only when a CJK font is
-installed (`intake.fonts`), since Pillow's own font has no hanzi.
+installed (`intake.base.fonts`), since Pillow's own font has no hanzi.
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from datetime import date
 
 from PIL import Image, ImageDraw, ImageFont
 
-from intake import fonts
+from intake.base import fonts
 
 # Drawn at twice the size it is shown at, so it stays sharp on high-DPI screens.
 WIDTH, HEIGHT = 1280, 560

@@ -16,8 +16,10 @@ from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 
-from intake.model import IncomingMail
-from notifier.render import ReplyContent
+from intake.base.config import Settings
+from intake.base.model import Finding, IncomingMail, QueuedReply, ReplyType
+from intake.record.write import ComposeReply
+from notifier.render import RegistrationSummary, ReplyContent, render_reply
 
 _LINE_BREAKS = re.compile(r"[\r\n\x00-\x08\x0b\x0c\x0e-\x1f\x7f]+")
 _MSG_ID = re.compile(r"<[^<>\s]+>")
@@ -82,3 +84,17 @@ def compose_reply(content: ReplyContent, *, original: IncomingMail, from_addr: s
     """Return (raw bytes, Message-ID) of the reply to `original`."""
     return compose(content, from_addr=from_addr, to_addr=original.sender, to_name=original.sender_name,
                    in_reply_to=original.message_id or "", references=tuple(original.references), now=now)
+
+
+def reply_composer(settings: Settings) -> ComposeReply:
+    """What recording calls to put a decision's reply into words, once the numbers are drawn."""
+    def compose(reply_type: ReplyType, mail: IncomingMail, registrations, deficiencies: list[Finding],
+                files: list[str]) -> QueuedReply:
+        content = render_reply(
+            reply_type, competition=settings.competition,
+            registrations=[RegistrationSummary(r.number, r.enterprise, r.group_name, r.topic, r.topic_type,
+                                               r.status) for r in registrations],
+            deficiencies=deficiencies, files=files, sender_name=mail.sender_name, received_at=mail.received_at)
+        raw, reply_id = compose_reply(content, original=mail, from_addr=settings.smtp.sender)
+        return QueuedReply(content.subject, raw, reply_id)
+    return compose

@@ -19,9 +19,9 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from intake.archive import Archive
-from intake.config import Settings
-from intake.timefmt import cn_date, cn_datetime, cn_deadline
+from intake.fetch.archive import Archive
+from intake.base.config import Settings
+from intake.base.timefmt import cn_date, cn_datetime, cn_deadline
 from notifier.chart import DayCount, arrivals_png
 from notifier.compose import header_safe
 from notifier.registry import (
@@ -336,7 +336,7 @@ _SPACE = re.compile(r"\s+")
 
 def _excerpt(archive: Archive, message: Message, limit: int = 160) -> str:
     """The question itself, from the archived mail; '' when it cannot be read."""
-    from intake.parse import parse_mail
+    from intake.mime.parse import parse_mail
 
     try:
         text = parse_mail(archive.read(message.archive_path), aware(message.received_at)).body_text

@@ -2,7 +2,7 @@
 
 `load_registry` reads it (the digest uses it too); `notifier.workbook`
 lays it out as Excel, 报名登记表 and 附件8 推荐汇总表 in its printed
-layout; `registry_workbook` does both.
+layout; `notifier.workbook.registry_workbook` does both.
 """
 from __future__ import annotations
 
@@ -15,9 +15,9 @@ from pathlib import Path, PurePath
 
 from jinja2 import Environment, FileSystemLoader
 
-from intake.assemble import squash
-from intake.config import Settings
-from intake.model import Attachment, DocumentKind, Severity
+from intake.sort.assemble import squash
+from intake.base.config import Settings
+from intake.base.model import Attachment, DocumentKind, Severity
 from intake.validators.deadline import is_late
 from store import Store
 from store.models import StoredDocument, StoredFinding
@@ -290,10 +290,3 @@ def _reread_rows(doc: StoredDocument, archive_dir: Path) -> dict:
         return {}
     return extract_document(Attachment(filename=doc.filename, content_type="application/octet-stream",
                                        payload=payload, sha256=doc.sha256)).rows
-
-
-def registry_workbook(store: Store, settings: Settings) -> bytes:
-    """The registry as .xlsx bytes: 报名登记表 and 推荐汇总表 (附件8)."""
-    from notifier.workbook import write_workbook
-
-    return write_workbook(load_registry(store, settings))

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from intake.config import CompetitionSettings, RemindersSettings, Settings
+from intake.base.config import CompetitionSettings, RemindersSettings, Settings
 from notifier.compose import compose
 from notifier.render import REMINDER, RegistrationSummary, render_reminder
 from store import Store

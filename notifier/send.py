@@ -44,7 +44,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, timezone
 
-from intake.config import Settings, SmtpSettings
+from intake.base.config import Settings, SmtpSettings
 from intake.mailbox import MailboxError
 # Re-exported: notifier.digest sends through the same transports.
 from notifier.transport import (  # noqa: F401

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from intake.config import MailboxSettings
+from intake.base.config import MailboxSettings
 from intake.mailbox import Mailbox, MailboxError
 
 

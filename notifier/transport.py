@@ -15,7 +15,7 @@ import ssl
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from intake.config import SmtpSettings
+from intake.base.config import SmtpSettings
 from store.models import Outbox
 
 

@@ -10,7 +10,9 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from notifier.registry import STATUS_LABELS, Registry
+from intake.base.config import Settings
+from notifier.registry import STATUS_LABELS, Registry, load_registry
+from store import Store
 
 THIN = Side(style="thin", color="000000")
 BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
@@ -187,3 +189,8 @@ def _team_total(ws: Worksheet, row: int, total: int) -> None:
     _merged(ws, row, 8, 8, total, Font(name=BODY_FONT, bold=True),
             Alignment(horizontal="center", vertical="center"), BOX)
     ws.row_dimensions[row].height = 24
+
+
+def registry_workbook(store: Store, settings: Settings) -> bytes:
+    """The registry as .xlsx bytes: 报名登记表 and 推荐汇总表 (附件8)."""
+    return write_workbook(load_registry(store, settings))

@@ -94,10 +94,10 @@ def measure_throughput(paths: list[Path], args) -> dict:
 
 def idle_poll(sizes: list[int], repeats: int = 5) -> dict:
     """poll_once with nothing new (checkpoint at the last UID), in-process and as `intake poll --once`."""
-    from intake.config import load_settings
+    from intake.base.config import load_settings
     from intake.mailbox import Mailbox
-    from intake.pipeline import Pipeline
-    from intake.poll import poll_once
+    from intake.run.pipeline import Pipeline
+    from intake.run.poll import poll_once
 
     os.environ.update({k: v for k, v in env.ENV.items() if k.startswith("TEST_")})
     results = {}

@@ -3,8 +3,8 @@
 
     .venv/bin/python scripts/precision.py [--corpus] [--json]
 
-Runs the hard-negative corpus (`intake.fixtures.strangers`), the labelled
-registration set (`intake.fixtures.labelled`) and, with --corpus, every
+Runs the hard-negative corpus (`samples.strangers`), the labelled
+registration set (`samples.labelled`) and, with --corpus, every
 mail of ../shared/corpus/public-mime through a real `Pipeline` on a
 temporary SQLite store (deadline: the notice's, 2023-03-03), then prints:
 notices to non-participants, acknowledgements to strangers, false
@@ -25,12 +25,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from intake.config import load_settings  # noqa: E402
-from intake.fixtures.labelled import DEADLINE, labelled_registrations  # noqa: E402
-from intake.fixtures.strangers import stranger_mails  # noqa: E402
-from intake.parse import file_received_time  # noqa: E402
-from intake.pipeline import Pipeline  # noqa: E402
-from intake.sources import read_messages  # noqa: E402
+from intake.base.config import load_settings  # noqa: E402
+from samples.labelled import DEADLINE, labelled_registrations  # noqa: E402
+from samples.strangers import stranger_mails  # noqa: E402
+from intake.mime.parse import file_received_time  # noqa: E402
+from intake.run.pipeline import Pipeline  # noqa: E402
+from intake.fetch.sources import read_messages  # noqa: E402
 from tests.configs import write_config  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpus" / "public-mime"

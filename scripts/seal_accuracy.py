@@ -35,11 +35,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from PIL import Image  # noqa: E402
 
 from intake.extractors import detect_stamp  # noqa: E402
-from intake.fixtures.forms import entry_form_lines  # noqa: E402
-from intake.fixtures.samples import sample_entry  # noqa: E402
-from intake.fixtures.scans import photo_of_page, scan_of_form_png  # noqa: E402
-from intake.fixtures.seals import red_letterhead_png, red_text_png, seal_png  # noqa: E402
-from intake.model import Stamp  # noqa: E402
+from samples.forms import entry_form_lines  # noqa: E402
+from samples.samples import sample_entry  # noqa: E402
+from samples.scans import photo_of_page, scan_of_form_png  # noqa: E402
+from samples.seals import red_letterhead_png, red_text_png, seal_png  # noqa: E402
+from intake.base.model import Stamp  # noqa: E402
 
 LETTERHEADS = ("山西省信息业工会联合会文件", "山西省通信行业协会", "关于开展2023年竞赛活动的通知",
                "中国移动通信集团山西有限公司文件", "晋信息业工发〔2023〕1号")

@@ -56,7 +56,7 @@ def write_config(folder: Path, *, store_url: str | None = None, imap_url: str = 
 
 def feed(pipeline, raw: bytes) -> dict:
     """Archive and process one mail as if it had just been read from the mailbox."""
-    from intake.parse import file_received_time
+    from intake.mime.parse import file_received_time
 
     message, _ = pipeline.accept(raw, account="test", folder="INBOX", received_at=file_received_time(raw))
     return pipeline.process(message)

@@ -10,17 +10,17 @@ import functools
 
 import pytest
 
-from intake.config import load_settings
-from intake.fixtures import _docx as d
-from intake.fixtures.forms import entry_form_docx
-from intake.fixtures.mails import submission_mail
-from intake.fixtures.mails_other import inquiry_mail
-from intake.fixtures.mails_raw import odd_mail
-from intake.fixtures.report_personal import HEADINGS, personal_report_docx
-from intake.fixtures.samples import sample_entry
-from intake.fixtures.scans import photo_of_scene, scan_of_form_png, scan_pdf
-from intake.fixtures.seals import seal_png
-from intake.pipeline import Pipeline
+from intake.base.config import load_settings
+from samples import _docx as d
+from samples.forms import entry_form_docx
+from samples.mails import submission_mail
+from samples.mails_other import inquiry_mail
+from samples.mails_raw import odd_mail
+from samples.report_personal import HEADINGS, personal_report_docx
+from samples.samples import sample_entry
+from samples.scans import photo_of_scene, scan_of_form_png, scan_pdf
+from samples.seals import seal_png
+from intake.run.pipeline import Pipeline
 from tests.configs import feed, write_config
 
 

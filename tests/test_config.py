@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from intake.config import ConfigError, load_settings
+from intake.base.config import ConfigError, load_settings
 from tests.configs import write_config
 
 

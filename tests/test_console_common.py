@@ -15,10 +15,10 @@ with warnings.catch_warnings():
 
 from console.app import create_app
 from console.auth import add_user
-from intake.config import Settings, load_settings
-from intake.fixtures import (entry_form_docx, entry_form_lines, mails, qc_report_docx, sample_entry, scan_of_form_png,
+from intake.base.config import Settings, load_settings
+from samples import (entry_form_docx, entry_form_lines, mails, qc_report_docx, sample_entry, scan_of_form_png,
                              scan_pdf, seal_png)
-from intake.pipeline import Pipeline
+from intake.run.pipeline import Pipeline
 from store.models import Registration
 from tests.configs import feed, write_config
 
@@ -96,7 +96,7 @@ def close(console: Console) -> None:
 
 
 def _sha(raw: bytes) -> str:
-    from intake.archive import sha256_hex
+    from intake.fetch.archive import sha256_hex
 
     return sha256_hex(raw)
 

@@ -16,9 +16,9 @@ from sqlmodel import select
 
 from console.app import create_app
 from intake.cli import main
-from intake.fixtures import mails
-from intake.model import ReplyType
-from intake.poll import deliver
+from samples import mails
+from intake.base.model import ReplyType
+from intake.run.poll import deliver
 from notifier.digest import build_digest, render_digest_html, render_digest_text
 from store import console as db
 from store.models import (ConsoleDecision, ConsoleUser, Message, MessageStatus, Outbox, OutboxStatus, Registration,
@@ -245,7 +245,7 @@ def test_accepting_a_deficient_registration_queues_a_receipt(fed):
 def _annex8_results(console) -> list[list]:
     """Section 一 of 附件8 (推荐汇总表) as the secretariat opens the exported workbook."""
     from openpyxl import load_workbook
-    from notifier.registry import registry_workbook
+    from notifier.workbook import registry_workbook
 
     sheet = load_workbook(io.BytesIO(registry_workbook(console.store, console.settings)))["推荐汇总表"]
     rows = [[v for v in r if v not in (None, "")] for r in sheet.iter_rows(values_only=True)]
@@ -378,7 +378,7 @@ def test_rerun_a_processed_message_keeps_its_number(fed):
 
 def test_rerun_a_quarantined_message_after_the_fix(fed):
     raw = mailbox()["hostile"]
-    from intake.parse import file_received_time
+    from intake.mime.parse import file_received_time
 
     message, _ = fed.pipeline.accept(raw, account="test", folder="INBOX", received_at=file_received_time(raw))
     for _ in range(3):
@@ -417,7 +417,7 @@ def test_dashboard_counts_chart_and_what_needs_a_person(fed):
 
 
 def test_the_session_key_is_required(bare):
-    from intake.config import ConfigError
+    from intake.base.config import ConfigError
 
     with pytest.raises(ConfigError, match="INTAKE_WEB_SECRET"):
         create_app(bare.settings, secret="", pipeline=bare.pipeline)

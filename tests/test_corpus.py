@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 
-from intake.config import load_settings
-from intake.parse import file_received_time
-from intake.pipeline import Pipeline
-from intake.sources import read_messages
+from intake.base.config import load_settings
+from intake.mime.parse import file_received_time
+from intake.run.pipeline import Pipeline
+from intake.fetch.sources import read_messages
 from tests.configs import write_config
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "public-mime"

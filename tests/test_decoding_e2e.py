@@ -14,14 +14,14 @@ from pathlib import Path
 
 import pytest
 
-from intake.fixtures.containers import seven_zip_of, winmail_dat
-from intake.fixtures.forms import entry_form_docx, entry_form_lines, qc_report_docx
-from intake.fixtures.mails import submission_mail, zip_of
-from intake.fixtures.mails_raw import html_paragraphs, netease_large_attachment_html, odd_mail
-from intake.fixtures.samples import sample_entry
-from intake.fixtures.scans import photo_of_page, scan_of_form_png
-from intake.fixtures.seals import seal_png
-from intake.parse import parse_mail
+from samples.containers import seven_zip_of, winmail_dat
+from samples.forms import entry_form_docx, entry_form_lines, qc_report_docx
+from samples.mails import submission_mail, zip_of
+from samples.mails_raw import html_paragraphs, netease_large_attachment_html, odd_mail
+from samples.samples import sample_entry
+from samples.scans import photo_of_page, scan_of_form_png
+from samples.seals import seal_png
+from intake.mime.parse import parse_mail
 from tests.configs import write_config
 from tests.test_ingest import ingest
 

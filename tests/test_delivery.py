@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import pytest
 
-from intake.config import load_settings
-from intake.fixtures import mails
-from intake.parse import file_received_time
-from intake.pipeline import Pipeline
-from intake.poll import deliver
+from intake.base.config import load_settings
+from samples import mails
+from intake.mime.parse import file_received_time
+from intake.run.pipeline import Pipeline
+from intake.run.poll import deliver
 from tests.configs import write_config
 from tests.peers.dovecot import DEFAULT_PASSWORD, DEFAULT_USER, _make_certificate
 from tests.peers.smtp import SmtpCapture

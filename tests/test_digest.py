@@ -14,10 +14,10 @@ from PIL import Image
 from sqlmodel import select
 
 from intake.cli import main
-from intake.config import load_settings
-from intake.fixtures import mails
-from intake.parse import file_received_time
-from intake.pipeline import Pipeline
+from intake.base.config import load_settings
+from samples import mails
+from intake.mime.parse import file_received_time
+from intake.run.pipeline import Pipeline
 from notifier import chart
 from notifier.digest import build_digest, digest_message, render_digest_html
 from store.models import Outbox, OutboxStatus

@@ -13,13 +13,13 @@ import functools
 
 import pytest
 
-from intake.config import load_settings
-from intake.fixtures import mails
-from intake.fixtures.containers import seven_zip_of
-from intake.fixtures.forms import entry_form_docx, qc_report_docx
-from intake.fixtures.samples import sample_entry
-from intake.fixtures.seals import seal_png
-from intake.pipeline import Pipeline
+from intake.base.config import load_settings
+from samples import mails
+from samples.containers import seven_zip_of
+from samples.forms import entry_form_docx, qc_report_docx
+from samples.samples import sample_entry
+from samples.seals import seal_png
+from intake.run.pipeline import Pipeline
 from tests.configs import feed, write_config
 
 COLLEAGUE = {"sender": "li.na@sx.chinamobile.com", "sender_name": "李娜"}

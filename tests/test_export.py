@@ -9,17 +9,17 @@ import pytest
 from openpyxl import load_workbook
 
 from intake.cli import main
-from intake.config import load_settings
-from intake.fixtures import mails
-from intake.fixtures.forms import entry_form_docx, qc_report_docx
-from intake.fixtures.forms_extra import (
+from intake.base.config import load_settings
+from samples import mails
+from samples.forms import entry_form_docx, qc_report_docx
+from samples.forms_extra import (
     promoter_nomination_docx, promoter_story, sample_team, team_nomination_docx,
 )
-from intake.fixtures.forms_other import enterprise_nomination_docx
-from intake.fixtures.samples import enterprise_story, sample_entry
-from intake.fixtures.seals import seal_png
-from intake.parse import file_received_time
-from intake.pipeline import Pipeline
+from samples.forms_other import enterprise_nomination_docx
+from samples.samples import enterprise_story, sample_entry
+from samples.seals import seal_png
+from intake.mime.parse import file_received_time
+from intake.run.pipeline import Pipeline
 from tests.configs import write_config
 
 CST = timezone(timedelta(hours=8))

@@ -8,9 +8,9 @@ import struct
 import pytest
 
 from intake.extractors import extract_document
-from intake.fixtures.forms import entry_form_docx, statistics_xlsx
-from intake.fixtures.samples import sample_entry
-from intake.model import Attachment, DocumentKind
+from samples.forms import entry_form_docx, statistics_xlsx
+from samples.samples import sample_entry
+from intake.base.model import Attachment, DocumentKind
 
 ENDOFCHAIN, FREESECT, FATSECT, NOSTREAM = 0xFFFFFFFE, 0xFFFFFFFF, 0xFFFFFFFD, 0xFFFFFFFF
 

@@ -8,10 +8,10 @@ import pytest
 from docx import Document as WordDocument
 
 from intake.extractors import extract_document
-from intake.fixtures.forms import ENTRY_LAYOUTS, entry_form_docx
-from intake.fixtures.samples import EntryFormData, sample_entry
-from intake.fixtures.seals import red_letterhead_png, seal_png
-from intake.model import Attachment, DocumentKind, Stamp
+from samples.forms import ENTRY_LAYOUTS, entry_form_docx
+from samples.samples import EntryFormData, sample_entry
+from samples.seals import red_letterhead_png, seal_png
+from intake.base.model import Attachment, DocumentKind, Stamp
 
 
 def attachment(filename: str, payload: bytes) -> Attachment:

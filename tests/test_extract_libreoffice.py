@@ -11,10 +11,10 @@ import pytest
 
 from intake.extractors import extract_document
 from intake.extractors.convert import ConversionError, convert
-from intake.fixtures.forms import entry_form_docx, statistics_xlsx
-from intake.fixtures.samples import sample_entry
-from intake.fixtures.seals import seal_png
-from intake.model import Attachment, DocumentKind, Stamp
+from samples.forms import entry_form_docx, statistics_xlsx
+from samples.samples import sample_entry
+from samples.seals import seal_png
+from intake.base.model import Attachment, DocumentKind, Stamp
 
 # scripts/test.sh installs LibreOffice: a missing soffice must fail, not skip.
 pytestmark = pytest.mark.slow

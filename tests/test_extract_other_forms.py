@@ -8,13 +8,13 @@ import pytest
 from docx import Document as WordDocument
 
 from intake.extractors import extract_document
-from intake.fixtures.forms import (enterprise_nomination_docx, entry_form_lines,
+from samples.forms import (enterprise_nomination_docx, entry_form_lines,
                                    group_registration_docx, qc_report_docx, statistics_xlsx,
                                    summary_docx)
-from intake.fixtures.samples import (enterprise_story, sample_entries, sample_entry,
+from samples.samples import (enterprise_story, sample_entries, sample_entry,
                                      sample_members)
-from intake.fixtures.seals import scan_of_form_png, scan_pdf, seal_png
-from intake.model import Attachment, DocumentKind, Stamp
+from samples.seals import scan_of_form_png, scan_pdf, seal_png
+from intake.base.model import Attachment, DocumentKind, Stamp
 
 
 def attachment(filename: str, payload: bytes) -> Attachment:

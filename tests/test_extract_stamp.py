@@ -9,11 +9,11 @@ from PIL import Image, ImageDraw
 from intake.extractors import detect_stamp
 from intake.extractors.layout import Picture
 from intake.extractors.stamp import stamp_of_pictures
-from intake.fixtures.forms import entry_form_lines
-from intake.fixtures.samples import sample_entry
-from intake.fixtures.seals import (red_letterhead_png, red_text_png, scan_of_form_png,
+from samples.forms import entry_form_lines
+from samples.samples import sample_entry
+from samples.seals import (red_letterhead_png, red_text_png, scan_of_form_png,
                                    seal_png)
-from intake.model import Stamp
+from intake.base.model import Stamp
 
 ENTERPRISES = ("太原市某某通信有限公司", "中国移动通信集团山西有限公司太原分公司",
                "中国联合网络通信有限公司晋中市分公司", "山西云时代技术有限公司")

@@ -13,12 +13,12 @@ from intake.extractors import extract_document
 from intake.extractors.build import to_number
 from intake.extractors.checkbox import read_choice
 from intake.extractors.pdf_reader import MAX_PAGES
-from intake.fixtures.forms_variants import (CHECKBOX_STYLES, MARGINS, entry_form_checkbox_docx,
+from samples.forms_variants import (CHECKBOX_STYLES, MARGINS, entry_form_checkbox_docx,
                                             entry_form_header_rows_docx, group_registration_header_rows_docx,
                                             pdf_marked_on_last_page, report_marked_in_margin_docx,
                                             statistics_percent_xlsx)
-from intake.fixtures.samples import sample_entry, sample_members
-from intake.model import Attachment, DocumentKind, Provenance
+from samples.samples import sample_entry, sample_members
+from intake.base.model import Attachment, DocumentKind, Provenance
 
 
 def read(filename: str, payload: bytes):

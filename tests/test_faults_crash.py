@@ -110,7 +110,7 @@ def figures(request):
 
 def _unique_seeds(count: int) -> list[int]:
     """Seeds of sample entries with a sender, and a unit/group/topic, of their own."""
-    from intake.fixtures.samples import sample_entry
+    from samples.samples import sample_entry
 
     seeds, senders, entries, seed = [], set(), set(), 0
     while len(seeds) < count:
@@ -126,7 +126,7 @@ def _unique_seeds(count: int) -> list[int]:
 
 
 def _build(seed: int) -> bytes:
-    from intake.fixtures.mails import complete_submission
+    from samples.mails import complete_submission
 
     return complete_submission(seed)[1]
 

@@ -17,12 +17,12 @@ import sys
 
 from sqlmodel import select
 
-from intake.config import load_settings
-from intake.fixtures import mails
-from intake.fixtures.forms import entry_form_docx, qc_report_docx
-from intake.fixtures.samples import sample_entry
-from intake.fixtures.seals import seal_png
-from intake.pipeline import Pipeline
+from intake.base.config import load_settings
+from samples import mails
+from samples.forms import entry_form_docx, qc_report_docx
+from samples.samples import sample_entry
+from samples.seals import seal_png
+from intake.run.pipeline import Pipeline
 from intake.validators.names import unit_key
 from store import Store
 from store.models import Registration, StoredFinding
@@ -71,7 +71,7 @@ def test_two_workers_register_one_enterprises_last_results_within_its_quota(dove
         over = list(s.exec(select(StoredFinding).where(StoredFinding.code == "QUOTA_EXCEEDED")))
     store.close()
     statuses = [reg.status for reg in registrations]
-    decided = [(tmp_path / f"worker{i}.log").read_text(errors="replace").count("INFO intake.pipeline:") for i in (1, 2)]
+    decided = [(tmp_path / f"worker{i}.log").read_text(errors="replace").count("INFO intake.run.pipeline:") for i in (1, 2)]
     print(f"\nquota under two workers: mails decided by each {decided}, {statuses.count('accepted')} accepted,"
           f" {len(over)} QUOTA_EXCEEDED")
     assert len(registrations) == 21

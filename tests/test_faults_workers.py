@@ -16,7 +16,7 @@ from pathlib import Path
 
 from sqlmodel import select
 
-from intake.fixtures.mails import complete_submission
+from samples.mails import complete_submission
 from store import Store
 from store.models import Message, MessageStatus, Outbox, Registration
 from tests.configs import write_config

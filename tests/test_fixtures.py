@@ -17,7 +17,7 @@ import pdfplumber
 import pytest
 from PIL import Image
 
-from intake.fixtures import (
+from samples import (
     CLIENTS,
     ENTRY_LAYOUTS,
     auto_reply_mail,
@@ -44,8 +44,8 @@ from intake.fixtures import (
     summary_docx,
     zip_of,
 )
-from intake.fixtures.report_innovation import STEPS as INNOVATION_STEPS
-from intake.fixtures.report_problem import STEPS as PROBLEM_STEPS
+from samples.report_innovation import STEPS as INNOVATION_STEPS
+from samples.report_problem import STEPS as PROBLEM_STEPS
 
 PROBLEM_SEED = next(s for s in range(50) if sample_entry(s).topic_type == "问题解决型")
 INNOVATION_SEED = next(s for s in range(50) if sample_entry(s).topic_type == "创新型")
@@ -454,7 +454,7 @@ def _opens(name: str, data: bytes) -> None:
 
 
 def test_strangers_are_real_varied_mail():
-    from intake.fixtures.strangers import stranger_mails
+    from samples.strangers import stranger_mails
 
     strangers = stranger_mails()
     assert len({s.kind for s in strangers}) == len(strangers) >= 40
@@ -476,7 +476,7 @@ def test_strangers_are_real_varied_mail():
 
 
 def test_labelled_registrations_differ_and_say_what_they_expect():
-    from intake.fixtures.labelled import labelled_registrations
+    from samples.labelled import labelled_registrations
 
     labelled = labelled_registrations()
     assert 25 <= len(labelled) <= 60 and len({r.kind for r in labelled}) == len(labelled)

@@ -23,13 +23,13 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from intake.config import load_settings
+from intake.base.config import load_settings
 from intake.extractors.docx_reader import read_docx, read_docx_package
 from intake.extractors.isolate import ParseLimitExceeded, run_limited
-from intake.fixtures.forms import entry_form_docx, statistics_xlsx
-from intake.fixtures.samples import sample_entry
-from intake.parse import file_received_time, parse_mail
-from intake.pipeline import Pipeline
+from samples.forms import entry_form_docx, statistics_xlsx
+from samples.samples import sample_entry
+from intake.mime.parse import file_received_time, parse_mail
+from intake.run.pipeline import Pipeline
 from store.models import StoredDocument
 from tests.configs import write_config
 from tests.test_extract_broken_files import encrypted_ooxml
@@ -319,9 +319,9 @@ def test_parse_result_and_errors_come_back_from_the_child():
 # -- bytes no codec reads whole -------------------------------------------------------------
 
 def test_cut_utf8_in_subject_sender_and_file_names_is_read_and_stored_on_every_store(tmp_path, store_url):
-    from intake.fixtures.forms import qc_report_docx
-    from intake.fixtures.mails_raw import odd_mail
-    from intake.fixtures.seals import seal_png
+    from samples.forms import qc_report_docx
+    from samples.mails_raw import odd_mail
+    from samples.seals import seal_png
     from store.models import Message
 
     data = sample_entry(230)
@@ -351,7 +351,7 @@ def test_cut_utf8_in_subject_sender_and_file_names_is_read_and_stored_on_every_s
 
 
 def test_header_bytes_kept_as_lone_surrogates_never_reach_the_product():
-    from intake.parse import decode_header_value
+    from intake.mime.parse import decode_header_value
 
     cut = "报名".encode() + b"\xe6\x9d"  # 报名 and half of 材
     assert decode_header_value(cut.decode("utf-8", "surrogateescape") + ".docx") == "报名\ufffd.docx"

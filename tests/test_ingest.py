@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from intake.fixtures.mails import complete_submission, inquiry_mail
+from samples.mails import complete_submission, inquiry_mail
 from tests.configs import write_config
 
 TOP_KEYS = {"message_id", "from", "subject", "received_at", "classification", "classification_reason", "verdict",

@@ -2,7 +2,7 @@
 
 Recognition runs on bodies as NetEase, QQ (and 腾讯企业邮箱), 139 mail and the
 cloud drives' share texts write them, plain and HTML. The pipeline tests serve
-real files (an entry-form zip built by `intake.fixtures`, a login page) from an
+real files (an entry-form zip built by `samples`, a login page) from an
 HTTP server on 127.0.0.1 and assert the outcome, the archive and the reply.
 """
 from __future__ import annotations
@@ -18,14 +18,14 @@ from email.message import EmailMessage
 
 import pytest
 
-from intake.config import ConfigError, load_settings
-from intake.fixtures import mails
-from intake.fixtures.forms import entry_form_docx, qc_report_docx
-from intake.fixtures.samples import sample_entry
-from intake.fixtures.seals import seal_png
-from intake.links import LinkAttachment, find_link_attachments, links_in_mail
-from intake.parse import parse_mail
-from intake.pipeline import Pipeline
+from intake.base.config import ConfigError, load_settings
+from samples import mails
+from samples.forms import entry_form_docx, qc_report_docx
+from samples.samples import sample_entry
+from samples.seals import seal_png
+from intake.mime.links import LinkAttachment, find_link_attachments, links_in_mail
+from intake.mime.parse import parse_mail
+from intake.run.pipeline import Pipeline
 from tests.configs import feed, write_config
 
 

@@ -12,13 +12,13 @@ import time
 import pytest
 from PIL import Image
 
-from intake.archive import sha256_hex
+from intake.fetch.archive import sha256_hex
 from intake.extractors import extract_document, ocr
-from intake.fixtures.forms import entry_form_docx, entry_form_lines
-from intake.fixtures.samples import sample_entry
-from intake.fixtures.scans import photo_of_page, photo_of_scene, scan_of_form_png, scan_pdf
-from intake.fixtures.seals import seal_png
-from intake.model import Attachment, DocumentKind, Stamp
+from samples.forms import entry_form_docx, entry_form_lines
+from samples.samples import sample_entry
+from samples.scans import photo_of_page, photo_of_scene, scan_of_form_png, scan_pdf
+from samples.seals import seal_png
+from intake.base.model import Attachment, DocumentKind, Stamp
 
 PHOTO_NAME = "IMG_20230227_0931.jpg"
 SECONDS_PER_SCAN = 15  # generous: a page takes about half a second, a sideways photo four runs

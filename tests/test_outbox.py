@@ -12,7 +12,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from intake.config import load_settings
+from intake.base.config import load_settings
 from notifier.compose import compose
 from notifier.render import ReplyContent
 from notifier.send import OutboxSender, sender_for

@@ -6,9 +6,9 @@ import email.policy
 
 import pytest
 
-from intake.config import load_settings
-from intake.fixtures import mails
-from intake.pipeline import Pipeline
+from intake.base.config import load_settings
+from samples import mails
+from intake.run.pipeline import Pipeline
 from tests.configs import feed, write_config
 
 
@@ -84,9 +84,9 @@ def test_observer_gets_observer_acknowledgement(pipeline):
 
 
 def test_several_results_in_one_mail_get_several_numbers(pipeline):
-    from intake.fixtures.forms import entry_form_docx, qc_report_docx
-    from intake.fixtures.samples import sample_entry
-    from intake.fixtures.seals import seal_png
+    from samples.forms import entry_form_docx, qc_report_docx
+    from samples.samples import sample_entry
+    from samples.seals import seal_png
 
     first = sample_entry(31)
     second = sample_entry(32, enterprise=first.enterprise, sender=first.sender, sender_name=first.sender_name)
@@ -109,9 +109,9 @@ def test_unparseable_message_is_recorded_not_lost(pipeline):
 
 
 def test_zipped_forms_from_chinese_windows_are_read_and_archived(pipeline):
-    from intake.fixtures.forms import entry_form_docx, qc_report_docx
-    from intake.fixtures.samples import sample_entry
-    from intake.fixtures.seals import seal_png
+    from samples.forms import entry_form_docx, qc_report_docx
+    from samples.samples import sample_entry
+    from samples.seals import seal_png
 
     data = sample_entry(41)
     bundle = mails.zip_of([(f"附件2 报名表（{data.group}）.docx", entry_form_docx(data, seal=seal_png(data.enterprise))),

@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from intake.config import load_settings
-from intake.fixtures.labelled import DEADLINE, LABELLED_KINDS, labelled_registrations
-from intake.fixtures.strangers import STRANGER_KINDS, stranger_mails
-from intake.parse import file_received_time
-from intake.pipeline import Pipeline
-from intake.sources import read_messages
+from intake.base.config import load_settings
+from samples.labelled import DEADLINE, LABELLED_KINDS, labelled_registrations
+from samples.strangers import STRANGER_KINDS, stranger_mails
+from intake.mime.parse import file_received_time
+from intake.run.pipeline import Pipeline
+from intake.fetch.sources import read_messages
 from tests.configs import write_config
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "public-mime"

@@ -15,10 +15,10 @@ from datetime import datetime, timezone
 import pytest
 from sqlmodel import select
 
-from intake.config import load_settings
-from intake.fixtures.mails import complete_submission
-from intake.pipeline import Pipeline
-from intake.prepare import Prepared, PrepareTimeout, Preparer, WorkerDied, prepare
+from intake.base.config import load_settings
+from samples.mails import complete_submission
+from intake.run.pipeline import Pipeline
+from intake.run.prepare import Prepared, PrepareTimeout, Preparer, WorkerDied, prepare
 from store.models import Message, MessageStatus
 from tests.configs import write_config
 

@@ -10,12 +10,12 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlmodel import select
 
-from intake.config import load_settings
-from intake.fixtures import mails
-from intake.model import Finding, IncomingMail, ReplyType, Severity
-from intake.parse import file_received_time
-from intake.timefmt import cn_deadline
-from intake.pipeline import Pipeline
+from intake.base.config import load_settings
+from samples import mails
+from intake.base.model import Finding, IncomingMail, ReplyType, Severity
+from intake.mime.parse import file_received_time
+from intake.base.timefmt import cn_deadline
+from intake.run.pipeline import Pipeline
 from notifier.compose import compose_reply
 from notifier.render import RegistrationSummary, render_reminder, render_reply
 from store.models import Outbox

@@ -5,10 +5,10 @@ import os
 import subprocess
 import sys
 
-from intake.config import load_settings
-from intake.fixtures.mails import complete_submission
-from intake.parse import file_received_time
-from intake.pipeline import Pipeline
+from intake.base.config import load_settings
+from samples.mails import complete_submission
+from intake.mime.parse import file_received_time
+from intake.run.pipeline import Pipeline
 from store.models import MessageStatus
 from tests.configs import write_config
 

@@ -12,20 +12,20 @@ from pathlib import Path
 
 import pytest
 
-from intake.assemble import pair_documents
-from intake.config import load_settings
-from intake.extract import extract_all
-from intake.fixtures import mails
-from intake.fixtures.forms import (enterprise_nomination_docx, entry_form_docx, group_registration_docx,
+from intake.sort.assemble import pair_documents
+from intake.base.config import load_settings
+from intake.extractors.attachments import extract_all
+from samples import mails
+from samples.forms import (enterprise_nomination_docx, entry_form_docx, group_registration_docx,
                                    qc_report_docx, statistics_xlsx, summary_docx)
-from intake.fixtures.forms_extra import (entry_form_with_presenters_docx, promoter_nomination_docx, promoter_story,
+from samples.forms_extra import (entry_form_with_presenters_docx, promoter_nomination_docx, promoter_story,
                                          sample_team, statistics_xlsx_with_period, team_nomination_docx, write_up_docx)
-from intake.fixtures.report_innovation import STEPS as INNOVATION_STEPS
-from intake.fixtures.report_problem import STEPS as PROBLEM_STEPS
-from intake.fixtures.samples import enterprise_story, sample_entry, sample_members
-from intake.fixtures.seals import scan_of_form_png, seal_png
-from intake.model import DocumentKind, Submission
-from intake.parse import parse_mail
+from samples.report_innovation import STEPS as INNOVATION_STEPS
+from samples.report_problem import STEPS as PROBLEM_STEPS
+from samples.samples import enterprise_story, sample_entry, sample_members
+from samples.seals import scan_of_form_png, seal_png
+from intake.base.model import DocumentKind, Submission
+from intake.mime.parse import parse_mail
 from intake.validators import History, RuleContext, validate
 from intake.validators.context import EarlierNomination, RegisteredResult
 from intake.validators.names import group_key, result_key, unit_key

@@ -13,17 +13,17 @@ from datetime import datetime
 
 import pytest
 
-from intake.config import load_settings
-from intake.fixtures import mails
-from intake.fixtures._mime import CST
-from intake.fixtures.forms import (enterprise_nomination_docx, entry_form_docx, group_registration_docx,
+from intake.base.config import load_settings
+from samples import mails
+from samples._mime import CST
+from samples.forms import (enterprise_nomination_docx, entry_form_docx, group_registration_docx,
                                    qc_report_docx, statistics_xlsx, summary_docx)
-from intake.fixtures.forms_extra import (entry_form_with_presenters_docx, sample_team, team_nomination_docx,
+from samples.forms_extra import (entry_form_with_presenters_docx, sample_team, team_nomination_docx,
                                          write_up_docx)
-from intake.fixtures.report_problem import STEPS as PROBLEM_STEPS
-from intake.fixtures.samples import enterprise_story, sample_entry, sample_members
-from intake.fixtures.seals import seal_png
-from intake.pipeline import Pipeline
+from samples.report_problem import STEPS as PROBLEM_STEPS
+from samples.samples import enterprise_story, sample_entry, sample_members
+from samples.seals import seal_png
+from intake.run.pipeline import Pipeline
 from tests.configs import feed, write_config
 
 DEADLINE = "2023-03-03T00:00:00+08:00"

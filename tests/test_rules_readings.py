@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import functools
 
-from intake.fixtures import mails
-from intake.fixtures.forms import qc_report_docx
-from intake.fixtures.forms_variants import (entry_form_checkbox_docx, entry_form_header_rows_docx,
+from samples import mails
+from samples.forms import qc_report_docx
+from samples.forms_variants import (entry_form_checkbox_docx, entry_form_header_rows_docx,
                                             group_registration_header_rows_docx, report_marked_in_margin_docx,
                                             statistics_percent_xlsx)
-from intake.fixtures.samples import sample_entry, sample_members
+from samples.samples import sample_entry, sample_members
 from tests.configs import feed
 from tests.test_rules_pipeline import at, codes, pipeline, reply_text, seal  # noqa: F401 - pipeline is a fixture
 

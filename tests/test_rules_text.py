@@ -7,7 +7,7 @@ from intake.validators.confidential import find_markings
 from intake.validators.names import looks_abbreviated, person_names, unit_key
 from intake.validators.presenters import presenters_in
 from intake.validators.report_structure import missing_steps
-from intake.validators.text import count_zi, own_words
+from intake.base.text import count_zi, own_words
 from intake.validators.topic import topic_type_of
 
 TYPES = ("问题解决型", "创新型")

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from intake.fixtures import mails
+from samples import mails
 from tests.configs import write_config
 from tests.peers.dovecot import DEFAULT_USER, DovecotServer
 

@@ -16,13 +16,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import select
 
-from intake.archive import Archive
-from intake.config import load_settings
-from intake.fixtures.mails import complete_submission
-from intake.parse import file_received_time
-from intake.pipeline import Pipeline
-from intake.poll import deliver
-from intake.service import Service
+from intake.fetch.archive import Archive
+from intake.base.config import load_settings
+from samples.mails import complete_submission
+from intake.mime.parse import file_received_time
+from intake.run.pipeline import Pipeline
+from intake.run.poll import deliver
+from intake.run.service import Service
 from store import Store
 from store.models import Outbox
 from tests.configs import write_config
@@ -181,7 +181,7 @@ def test_reminder_job_queues_one_reminder_per_deficient_registration_once(tmp_pa
 
 
 def test_digest_job_runs_daily_at_send_at_and_reaches_the_secretariat(tmp_path):
-    from intake.service import build_scheduler
+    from intake.run.service import build_scheduler
 
     settings = load_settings(write_config(tmp_path / "svc"))
     pipeline = Pipeline.open(settings)

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import mailbox
 
-from intake.fixtures.mails import complete_submission, inquiry_mail
-from intake.sources import read_messages
+from samples.mails import complete_submission, inquiry_mail
+from intake.fetch.sources import read_messages
 
 
 def test_maildir_mbox_and_files_yield_every_message(tmp_path):

@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from intake.fixtures.mails import complete_submission
+from samples.mails import complete_submission
 from store import Store
 from tests.configs import write_config
 from tests.peers.dovecot import DEFAULT_PASSWORD, DEFAULT_USER

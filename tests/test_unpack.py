@@ -21,11 +21,11 @@ import docx
 import py7zr
 import pytest
 
-from intake.archive import sha256_hex
-from intake.extract import extract_all
-from intake.model import Attachment, DocumentKind
-from intake.parse import parse_mail
-from intake.unpack import (
+from intake.fetch.archive import sha256_hex
+from intake.extractors.attachments import extract_all
+from intake.base.model import Attachment, DocumentKind
+from intake.mime.parse import parse_mail
+from intake.mime.unpack import (
     BAD_TNEF, BOMB, CORRUPT, EMPTY, ENCRYPTED, MEMBER_TOO_BIG, OVERLAP, TOO_BIG, TOO_DEEP, TOO_DEEP_MAIL, TOO_MANY,
     Expanded, Limits, Problem, expand,
 )

@@ -12,8 +12,7 @@ from __future__ import annotations
 
 __all__ = ["extract_document", "detect_stamp", "INTERNAL_FAILURE"]
 
-# Our own failure, not the sender's: validators may send it to a person.
-INTERNAL_FAILURE = "文件暂时无法自动读取，已转秘书处人工查看"
+from intake.extractors.failures import INTERNAL_FAILURE
 
 
 def __getattr__(name: str):

@@ -13,7 +13,7 @@ from intake.extractors.layout import Content
 from intake.extractors.ocr import recognise_scan
 from intake.extractors.recognise import Reading, kind_from_name, recognise
 from intake.extractors.stamp import detect_stamp, stamp_of_pictures
-from intake.model import Attachment, Document, DocumentKind, Provenance, Recognition
+from intake.base.model import Attachment, Document, DocumentKind, Provenance, Recognition
 
 _NUMBER = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*(?:[%‰]|[^\d\s.]{1,4})?\s*$")
 # Characters of text per picture under which a document is a scan with a caption.

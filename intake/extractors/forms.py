@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from intake.model import DocumentKind as K
+from intake.base.model import DocumentKind as K
 
 
 @dataclass(frozen=True)
@@ -265,3 +265,14 @@ FORMS: tuple[FormSpec, ...] = (
 def spec_for(kind: K) -> FormSpec | None:
     """The form description of a kind, or None for reports, scans, others."""
     return next((s for s in FORMS if s.kind == kind), None)
+
+
+_NAMES = {K.ENTRY_FORM: "报名表（附件2）", K.GROUP_REGISTRATION: "QC小组注册登记表（附件5）"}
+
+
+def form_name(kind: K) -> str:
+    """How a reply names a form: "优秀企业报名表（附件3）"."""
+    if kind in _NAMES:
+        return _NAMES[kind]
+    spec = spec_for(kind)
+    return f"{spec.titles[0]}（{spec.annex}）" if spec else "文件"

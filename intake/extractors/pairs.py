@@ -17,7 +17,7 @@ from __future__ import annotations
 from intake.extractors.forms import Field, FormSpec
 from intake.extractors.labels import LabelIndex, index_for, normalise
 from intake.extractors.layout import Cell, Content, Row, Table
-from intake.model import Provenance
+from intake.base.model import Provenance
 
 EXACT, GRID, INFERRED = Provenance.EXACT, Provenance.GRID, Provenance.INFERRED
 Found = tuple[dict[str, str], dict[str, Provenance]]

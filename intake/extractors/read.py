@@ -8,8 +8,9 @@ from pathlib import PurePath
 
 from PIL import Image
 
-from intake.extractors import INTERNAL_FAILURE, build
+from intake.extractors import build
 from intake.extractors.convert import convert
+from intake.extractors.failures import INTERNAL_FAILURE
 from intake.extractors.docx_reader import read_docx, read_docx_package
 from intake.extractors.html_reader import read_html, read_mhtml
 from intake.extractors.isolate import ParseLimitExceeded, run_limited
@@ -20,7 +21,7 @@ from intake.extractors.sheet_reader import read_xls, read_xlsx
 from intake.extractors.slides import read_pptx
 from intake.extractors.sniff import sniff
 from intake.extractors.stamp import detect_stamp  # noqa: F401 - the package hands it out
-from intake.model import Attachment, Document, DocumentKind
+from intake.base.model import Attachment, Document, DocumentKind
 
 log = logging.getLogger(__name__)
 

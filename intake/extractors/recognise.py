@@ -20,7 +20,7 @@ from intake.extractors.layout import Content, Table
 from intake.extractors.pairs import read_fields, read_fields_found
 from intake.extractors.rows import read_rows
 from intake.extractors.steps import headings, step_of, worked_steps
-from intake.model import DocumentKind, Provenance
+from intake.base.model import DocumentKind, Provenance
 
 TITLE = 2.0          # the form's own title in the document's head
 WEAK_TITLE = 0.5     # a generic word such as "报名表"

@@ -23,7 +23,7 @@ from PIL import Image
 
 from intake.extractors.layout import Picture
 from intake.extractors.ring import Ring, ring_of
-from intake.model import Stamp
+from intake.base.model import Stamp
 
 WORK_SIDE = 640          # images are analysed at most this large
 MAX_PIXELS = 80_000_000  # larger images are not decoded (decompression bombs)

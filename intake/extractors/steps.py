@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import re
 
+from intake.base.text import lines
+
 PROBLEM, INNOVATION = "问题解决型", "创新型"
 
 CHOOSE = ("选择课题", "课题选择", "选题理由", "选题背景", "选题", "课题选定", "选定课题", "课题确定", "确定课题",
@@ -70,16 +72,6 @@ HEADING_CHARS = 30
 SHORT_HEADING = 16
 
 
-def text_lines(text: str) -> list[str]:
-    """Non-empty lines, stripped (tabs between table cells kept as one space)."""
-    out = []
-    for line in text.splitlines():
-        line = re.sub(r"[ \t\u3000]+", " ", line).strip()
-        if line:
-            out.append(line)
-    return out
-
-
 def _heading(line: str) -> str | None:
     """The line without its numbering when it can be a heading, else None."""
     bare = _NUMBERING.sub("", line, count=1).strip()
@@ -90,7 +82,7 @@ def _heading(line: str) -> str | None:
 
 def headings(text: str) -> list[str]:
     """Lines that can be headings, without their numbering."""
-    return [bare for line in text_lines(text) if (bare := _heading(line))]
+    return [bare for line in lines(text) if (bare := _heading(line))]
 
 
 def _names(line: str, variant: str) -> bool:
@@ -120,7 +112,7 @@ def worked_steps(text: str, min_chars: int) -> list[str]:
     of each step counts.
     """
     found: list[tuple[str, int]] = []  # step, characters of text under it
-    for line in text_lines(text):
+    for line in lines(text):
         bare = _heading(line)
         step = step_of(bare) if bare else None
         if step is not None and step not in (name for name, _ in found):

@@ -17,7 +17,7 @@ provenance and keep the judgement they had.
 """
 from __future__ import annotations
 
-from intake.model import Finding, Severity, Submission, Verdict
+from intake.base.model import Finding, Severity, Submission, Verdict
 from intake.validators import (
     completeness, confidential, consistency, deadline, documents, full_name, nominations, presenters, quota,
     report_structure, sender, stamp, statistics, team, topic, word_limit,

@@ -7,9 +7,9 @@ result: a mail holding only those lacks no 报名表.
 """
 from __future__ import annotations
 
-from intake.assemble import WORD_FORMATS
+from intake.sort.assemble import WORD_FORMATS
 from intake.extractors.forms import spec_for
-from intake.model import Document, DocumentKind, Finding, Provenance, Submission
+from intake.base.model import Document, DocumentKind, Finding, Provenance, Submission
 from intake.validators.context import RuleContext, deficiency, form_name, is_read_form, review
 from intake.validators.writeups import is_write_up
 

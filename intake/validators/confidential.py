@@ -13,9 +13,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from intake.model import Finding, Submission
+from intake.base.model import Finding, Submission
 from intake.validators.context import RuleContext, deficiency, review
-from intake.validators.text import clip, lines, own_words
+from intake.base.text import clip, lines, own_words
 
 LEVELS = r"(绝密|机密|秘密|核心商密|普通商密|商密)"
 # A marking line is short; a longer line quoting one is prose about it.

@@ -10,7 +10,7 @@ every value it rests on was read with confidence; otherwise a person checks it.
 """
 from __future__ import annotations
 
-from intake.model import Document, DocumentKind, Finding, Submission
+from intake.base.model import Document, DocumentKind, Finding, Submission
 from intake.validators.context import RuleContext, deficiency, form_name, is_read_form, review
 from intake.validators.names import group_key, plain, unit_key
 from intake.validators.topic import topic_type_of

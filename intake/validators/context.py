@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Mapping
 
-from intake.config import CompetitionSettings
-from intake.extractors.forms import spec_for
-from intake.model import Document, DocumentKind, Finding, Severity
+from intake.base.config import CompetitionSettings
+from intake.extractors.forms import form_name, spec_for  # noqa: F401 - rules name forms through the context
+from intake.base.model import Document, DocumentKind, Finding, Severity
 
 @dataclass(frozen=True)
 class EarlierNomination:
@@ -59,17 +59,6 @@ def deficiency(code: str, detail: str, document: str | None = None, field: str |
 
 def review(code: str, detail: str, document: str | None = None, field: str | None = None) -> Finding:
     return Finding(code=code, severity=Severity.REVIEW, detail=detail, document=document, field=field)
-
-
-_NAMES = {DocumentKind.ENTRY_FORM: "报名表（附件2）", DocumentKind.GROUP_REGISTRATION: "QC小组注册登记表（附件5）"}
-
-
-def form_name(kind: DocumentKind) -> str:
-    """How a reply names a form: "优秀企业报名表（附件3）"."""
-    if kind in _NAMES:
-        return _NAMES[kind]
-    spec = spec_for(kind)
-    return f"{spec.titles[0]}（{spec.annex}）" if spec else "文件"
 
 
 def is_read_form(doc: Document) -> bool:

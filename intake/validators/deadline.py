@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from intake.model import Finding, Submission
-from intake.timefmt import cn_datetime, cn_deadline
+from intake.base.model import Finding, Submission
+from intake.base.timefmt import cn_datetime, cn_deadline
 from intake.validators.context import RuleContext, deficiency, review
 
 LATE_CODE = "LATE_SUBMISSION"

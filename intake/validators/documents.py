@@ -1,9 +1,9 @@
 """Did the mail bring files we can read at all?"""
 from __future__ import annotations
 
-from intake.extractors import INTERNAL_FAILURE
-from intake.links import MAIL_PROVIDERS, PROVIDERS
-from intake.model import Finding, LinkAttachment, Submission
+from intake.extractors.failures import INTERNAL_FAILURE
+from intake.mime.links import MAIL_PROVIDERS, PROVIDERS
+from intake.base.model import Finding, LinkAttachment, Submission
 from intake.validators.context import RuleContext, deficiency, review
 
 

@@ -5,7 +5,7 @@ Conservative, and only a review flag: a name without a unit suffix (公司,
 """
 from __future__ import annotations
 
-from intake.model import DocumentKind, Finding, Submission
+from intake.base.model import DocumentKind, Finding, Submission
 from intake.validators.context import RuleContext, form_name, is_read_form, review
 from intake.validators.names import looks_abbreviated, plain
 

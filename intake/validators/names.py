@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from intake.assemble import squash
+from intake.sort.assemble import squash
 
 # Suffixes a full unit name ends with; a name without one is likely a short form.
 UNIT_SUFFIXES = ("公司", "集团", "院", "局", "中心", "厂", "所", "站", "部", "处", "室", "队", "社",

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import re
 
-from intake.model import Finding, Pairing, Submission
+from intake.base.model import Finding, Pairing, Submission
 from intake.validators.context import RuleContext, deficiency, review
 from intake.validators.names import person_names, plain
-from intake.validators.text import lines, own_words
+from intake.base.text import lines, own_words
 
 _LISTED = re.compile(r"^(发表人员?|发表人姓名|发言人)\s*[:：]\s*(.+)$")
 _COVER = re.compile(r"^(发表人员?|发布人)\s*[:：]\s*(.+)$")

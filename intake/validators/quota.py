@@ -7,7 +7,7 @@ a correction keeps the place of the registration it corrects.
 """
 from __future__ import annotations
 
-from intake.model import Finding, Pairing, Submission
+from intake.base.model import Finding, Pairing, Submission
 from intake.validators.context import RegisteredResult, RuleContext, deficiency
 from intake.validators.names import group_key, plain, result_key, unit_key
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 from intake.extractors.steps import INNOVATION, PROBLEM, STEPS, missing_steps
-from intake.model import Document, Finding, Submission
+from intake.base.model import Document, Finding, Submission
 from intake.validators.context import RuleContext, review
 from intake.validators.topic import topic_type_of
 from intake.validators.writeups import is_write_up

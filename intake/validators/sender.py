@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from intake.model import Finding, Submission
+from intake.base.model import Finding, Submission
 from intake.validators.context import RuleContext, review
 
 _FAILED = re.compile(r"\b(spf|dkim|dmarc)\s*=\s*(fail|softfail|permerror)\b", re.I)

@@ -12,7 +12,7 @@ deficiency: when unsure, a person looks (STAMP_UNCERTAIN).
 from __future__ import annotations
 
 from intake.extractors.forms import spec_for
-from intake.model import Document, DocumentKind, Finding, Stamp, Submission
+from intake.base.model import Document, DocumentKind, Finding, Stamp, Submission
 from intake.validators.context import RuleContext, deficiency, form_name, is_read_form, review
 
 # 附件6: "提交纸质版原件一份加盖公章和 WPS 电子版一份（不需公章）": the stamped

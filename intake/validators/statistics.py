@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from intake.model import Document, DocumentKind, Finding, Submission
+from intake.base.model import Document, DocumentKind, Finding, Submission
 from intake.validators.context import RuleContext, is_read_form, review
 from intake.validators.names import plain
 

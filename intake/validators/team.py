@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from intake.model import DocumentKind, Finding, Submission
+from intake.base.model import DocumentKind, Finding, Submission
 from intake.validators.context import RuleContext, deficiency, form_name, is_read_form, review
 from intake.validators.names import plain
 

@@ -10,9 +10,9 @@ the paragraphs after a label may have run on, so a person checks it.
 from __future__ import annotations
 
 from intake.extractors.forms import spec_for
-from intake.model import Document, Finding, Submission
+from intake.base.model import Document, Finding, Submission
 from intake.validators.context import RuleContext, deficiency, form_name, is_read_form, review
-from intake.validators.text import count_zi
+from intake.base.text import count_zi
 from intake.validators.writeups import write_up_of
 
 # Form field → CompetitionSettings attribute holding its limit.

@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from intake.extractors.labels import normalise
-from intake.model import Document, DocumentKind
-from intake.validators.text import lines
+from intake.base.model import Document, DocumentKind
+from intake.base.text import lines
 
 HEAD_LINES = 3
 TITLE_CHARS = 40

@@ -19,19 +19,19 @@ DEFAULT_CACHE = Path(os.environ.get("INTAKE_BENCH_CACHE", "/var/tmp/qc-intake-be
 
 def build_mail(seed: int) -> bytes:
     """One submission mail: the complete_submission pair, plus a scan PDF / .xlsx for some."""
-    from intake.fixtures.forms import (
+    from samples.forms import (
         ENTRY_LAYOUTS,
         entry_form_docx,
         entry_form_lines,
         qc_report_docx,
     )
-    from intake.fixtures.forms_other import statistics_xlsx
-    from intake.fixtures.mails import attachment_names, client_for, submission_mail
-    from intake.fixtures.samples import sample_entry
-    from intake.fixtures.scans import scan_of_form_png, scan_pdf
-    from intake.fixtures.seals import seal_png
+    from samples.forms_other import statistics_xlsx
+    from samples.mails import attachment_names, client_for, submission_mail
+    from samples.samples import sample_entry
+    from samples.scans import scan_of_form_png, scan_pdf
+    from samples.seals import seal_png
 
-    # The same steps as intake.fixtures.mails.complete_submission, with extra files.
+    # The same steps as samples.mails.complete_submission, with extra files.
     data = sample_entry(seed)
     rng = random.Random(f"complete:{seed}")
     layout = rng.choice(ENTRY_LAYOUTS)

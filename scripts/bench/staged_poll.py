@@ -28,9 +28,9 @@ import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-import intake.pipeline as pipeline_module
-import intake.poll as poll_module
-import intake.prepare as prepare_module
+import intake.run.pipeline as pipeline_module
+import intake.run.poll as poll_module
+import intake.run.prepare as prepare_module
 from intake.cli import main
 
 TOTALS: dict[str, float] = defaultdict(float)

@@ -30,7 +30,7 @@ from datetime import datetime
 from pathlib import Path
 from string import Template
 
-from intake.config import MailboxSettings
+from intake.base.config import MailboxSettings
 
 DEFAULT_USER = "intake@example.test"
 DEFAULT_PASSWORD = "secret"

@@ -20,14 +20,14 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 
-from intake.archive import Archive, safe_filename, sha256_hex
-from intake.config import LinksSettings
-from intake.links import MAIL_PROVIDERS, links_in_mail
-from intake.model import Attachment, IncomingMail, LinkAttachment
+from intake.fetch.archive import Archive, safe_filename, sha256_hex
+from intake.base.config import LinksSettings
+from intake.mime.links import MAIL_PROVIDERS, links_in_mail
+from intake.base.model import Attachment, IncomingMail, LinkAttachment
 
 log = logging.getLogger(__name__)
 
-# A whole download ends well before `intake.prepare` gives up on the message (300 s).
+# A whole download ends well before `intake.run.prepare` gives up on the message (300 s).
 DOWNLOAD_SECONDS = 240.0
 _HTML_TYPES = {"text/html", "application/xhtml+xml"}
 _CHUNK = 1 << 16

@@ -118,7 +118,7 @@ class LinkAttachment:
     """One file the body offers as a download link (超大附件, 网盘分享) instead of attaching it.
 
     `expires` as the body wrote it ("2023年3月10日 14:30"); `provider` a key of
-    `intake.links.PROVIDERS`; `code` the 提取码/访问码 a share needs, if any.
+    `intake.mime.links.PROVIDERS`; `code` the 提取码/访问码 a share needs, if any.
     """
 
     filename: str
@@ -186,6 +186,15 @@ class Document:
             return True
         how = self.provenance.get(name)
         return how in CONFIDENT
+
+
+@dataclass(frozen=True)
+class QueuedReply:
+    """A reply composed for the outbox: recording queues it, `notifier` composes it."""
+
+    subject: str
+    raw: bytes
+    message_id: str
 
 
 @dataclass(frozen=True)

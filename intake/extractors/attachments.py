@@ -5,8 +5,8 @@ from dataclasses import dataclass
 from pathlib import PurePath
 
 from intake.extractors import extract_document
-from intake.model import Attachment, Document, DocumentKind, LinkAttachment
-from intake.unpack import Problem, expand
+from intake.base.model import Attachment, Document, DocumentKind, LinkAttachment
+from intake.mime.unpack import Problem, expand
 
 
 @dataclass(frozen=True)

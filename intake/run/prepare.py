@@ -24,12 +24,12 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, TypeVar
 
-from intake.model import IncomingMail
-from intake.parse import MailRefused, parse_mail
+from intake.base.model import IncomingMail
+from intake.mime.parse import MailRefused, parse_mail
 
 if TYPE_CHECKING:
-    from intake.downloads import LinkFetcher
-    from intake.extract import Extraction
+    from intake.mime.downloads import LinkFetcher
+    from intake.extractors.attachments import Extraction
 
 log = logging.getLogger(__name__)
 
@@ -61,8 +61,8 @@ def prepare(raw: bytes, received_at: datetime, links: LinkFetcher | None = None)
 def read_mail(mail: IncomingMail, links: LinkFetcher | None = None) -> Extraction:
     """The attachments and the files fetched from the body's links, read; the links whose
     files did not arrive are kept for LINK_ONLY_ATTACHMENT."""
-    from intake.downloads import harvest_links  # the readers: loaded in the workers, not the main process
-    from intake.extract import extract_all
+    from intake.mime.downloads import harvest_links  # the readers: loaded in the workers, not the main process
+    from intake.extractors.attachments import extract_all
 
     harvest = harvest_links(mail, links)
     return replace(extract_all(mail.attachments + harvest.files), link_only=harvest.missing)
@@ -164,7 +164,7 @@ class Preparer:
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
             context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(["intake.prepare", "intake.extract", "intake.downloads"])
+            context.set_forkserver_preload(["intake.run.prepare", "intake.extractors.attachments", "intake.mime.downloads"])
             self._pool = ProcessPoolExecutor(self.workers, mp_context=context)
         return self._pool
 

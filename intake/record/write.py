@@ -3,25 +3,30 @@
 Registration numbers are drawn, documents and findings stored, the reply
 rendered into the outbox and the message marked processed together: after
 a crash either all of it happened or none of it, so a rerun neither loses
-nor repeats anything.
+nor repeats anything. The reply's words are the replies floor's (`notifier`):
+the caller hands in a `ComposeReply`, called once the numbers are drawn.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from intake.archive import Archive
-from intake.assemble import squash
-from intake.config import Settings
-from intake.model import (
-    Attachment, Classification, Document, Finding, IncomingMail, Pairing, ReplyType, Severity, Submission, Verdict,
+from intake.fetch.archive import Archive
+from intake.sort.assemble import squash
+from intake.base.config import Settings
+from intake.base.model import (
+    Attachment, Classification, Document, Finding, IncomingMail, Pairing, QueuedReply, ReplyType, Severity,
+    Submission, Verdict,
 )
-from intake.storable import storable, storable_value
+from intake.base.text import storable, storable_value
 from intake.validators.names import unit_key
-from notifier.compose import compose_reply
-from notifier.render import RegistrationSummary, render_reply
 from store import Store
 from store.models import Message, MessageStatus, Outbox, Registration, StoredDocument, StoredFinding
+
+
+# (reply type, the mail answered, its registrations, the deficiencies to name, the files received) → the reply.
+ComposeReply = Callable[[ReplyType, IncomingMail, list[Registration], list[Finding], list[str]], QueuedReply]
 
 
 @dataclass(frozen=True)
@@ -40,7 +45,7 @@ class Decision:
     reply_type: ReplyType | None = None
     corrects: tuple[Registration, ...] = ()
     # Per result of the submission: the registration it repeats without citing it
-    # (`intake.repeats`), which it updates under the same number; None for a new result.
+    # (`intake.record.repeats`), which it updates under the same number; None for a new result.
     same_as: tuple[Registration | None, ...] = ()
 
 
@@ -132,19 +137,15 @@ class _Recorder:
                                          code=f.code, severity=f.severity.value, document=f.document,
                                          field=f.field, detail=f.detail))
 
-    def reply(self, decision: Decision, registrations: list[Registration], files: list[str]) -> dict | None:
+    def reply(self, decision: Decision, registrations: list[Registration], files: list[str],
+              compose: ComposeReply) -> dict | None:
         if decision.reply_type is None or not self.mail.sender:
             return None
-        content = render_reply(
-            decision.reply_type, competition=self.settings.competition,
-            registrations=[RegistrationSummary(r.number, r.enterprise, r.group_name, r.topic, r.topic_type,
-                                               r.status) for r in registrations],
-            deficiencies=[f for f in decision.findings if f.severity is Severity.DEFICIENCY],
-            files=files, sender_name=self.mail.sender_name, received_at=self.mail.received_at)
-        raw, reply_id = compose_reply(content, original=self.mail, from_addr=self.settings.smtp.sender)
-        self.s.add(Outbox(message_id=self.message.id, reply_type=decision.reply_type.value,
-                          to_addr=self.mail.sender, reply_message_id=reply_id, subject=content.subject, raw=raw))
-        return {"type": decision.reply_type.value, "to": self.mail.sender, "subject": content.subject}
+        deficiencies = [f for f in decision.findings if f.severity is Severity.DEFICIENCY]
+        reply = compose(decision.reply_type, self.mail, registrations, deficiencies, files)
+        self.s.add(Outbox(message_id=self.message.id, reply_type=decision.reply_type.value, to_addr=self.mail.sender,
+                          reply_message_id=reply.message_id, subject=reply.subject, raw=reply.raw))
+        return {"type": decision.reply_type.value, "to": self.mail.sender, "subject": reply.subject}
 
 
 def _jsonable(fields: dict) -> dict:
@@ -154,7 +155,7 @@ def _jsonable(fields: dict) -> dict:
 
 
 def record_decision(store: Store, archive: Archive, settings: Settings, message: Message,
-                    mail: IncomingMail, decision: Decision) -> dict:
+                    mail: IncomingMail, decision: Decision, compose: ComposeReply) -> dict:
     """Store the decision and queue the reply; return the `ingest --json` line."""
     with store.session() as s:
         row = store.lock_message(s, message.id)
@@ -167,7 +168,7 @@ def record_decision(store: Store, archive: Archive, settings: Settings, message:
         rec.documents([(d, decision.files.get(d.sha256)) for d in decision.documents], owners, fallback)
         rec.findings(assigned, decision)
         registrations = [reg for reg, _, _ in assigned]
-        reply = rec.reply(decision, registrations, [d.filename for d in decision.documents])
+        reply = rec.reply(decision, registrations, [d.filename for d in decision.documents], compose)
         outcome = build_outcome(settings, mail, decision, registrations, reply)
         _mark_processed(row, mail, decision, outcome)
         s.add(row)

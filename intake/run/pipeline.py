@@ -2,9 +2,9 @@
 
     fetch → archive → parse → classify → extract → validate → decide → record → notify
 
-`accept` archives and records a raw message (fetching is `intake.poll`'s or
-`intake.sources`' job); `process_stream` runs the rest for recorded
-messages in order: parse and extract (`intake.prepare`, ahead, in worker
+`accept` archives and records a raw message (fetching is `intake.run.poll`'s or
+`intake.fetch.sources`' job); `process_stream` runs the rest for recorded
+messages in order: parse and extract (`intake.run.prepare`, ahead, in worker
 processes), then decide and write every decision, and the reply to send,
 in one transaction a message. `process` does the same for one message in
 this process. Sending is `notifier.send`'s job, afterwards, from the outbox.
@@ -22,28 +22,29 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import OperationalError
 
-from intake.archive import Archive
-from intake.assemble import pair_documents
-from intake.classify import classify_content, classify_envelope
-from intake.config import Settings
-from intake.downloads import LinkFetcher
-from intake.history import (Lookups, cited_numbers, document_key, earlier_documents, look_up, rule_history,
+from intake.fetch.archive import Archive
+from intake.sort.assemble import pair_documents
+from intake.sort.classify import classify_content, classify_envelope
+from intake.base.config import Settings
+from intake.mime.downloads import LinkFetcher
+from intake.record.history import (Lookups, cited_numbers, document_key, earlier_documents, look_up, rule_history,
                             units_named)
-from intake.model import (
+from intake.base.model import (
     Classification, Document, IncomingMail, ReplyType, Submission, Verdict,
 )
-from intake.prepare import Prepared, Preparer, prepare, read_mail
-from intake.record import Decision, record_decision, record_unreadable
-from intake.repeats import repeated_mail, repeated_results
+from intake.run.prepare import Prepared, Preparer, prepare, read_mail
+from intake.record.write import Decision, record_decision, record_unreadable
+from notifier.compose import reply_composer
+from intake.record.repeats import repeated_mail, repeated_results
 from intake.validators import RuleContext, decide, validate
 from intake.validators.writeups import is_write_up
 from store import Store
 from store.models import Message, MessageStatus
 
 if TYPE_CHECKING:
-    from intake.extract import Extraction
+    from intake.extractors.attachments import Extraction
 
-log = logging.getLogger("intake.pipeline")
+log = logging.getLogger("intake.run.pipeline")
 
 
 @dataclass
@@ -162,9 +163,14 @@ class Pipeline:
         # From reading the unit's history to committing the decision: see `Store.units_locked`.
         with self.store.units_locked(units_named(prepared.extraction.documents if prepared.extraction else ())):
             decision = self.decide(prepared.mail, message, prepared.extraction)
-            outcome = record_decision(self.store, self.archive, self.settings, message, prepared.mail, decision)
+            outcome = self.record(message, prepared.mail, decision)
         _log_outcome(outcome)
         return outcome
+
+    def record(self, message: Message, mail: IncomingMail, decision: Decision) -> dict:
+        """Write the decision down with its reply, in the words `notifier` gives it."""
+        return record_decision(self.store, self.archive, self.settings, message, mail, decision,
+                               reply_composer(self.settings))
 
     def decide(self, mail: IncomingMail, message: Message, extraction: Extraction | None = None) -> Decision:
         """Classify, extract (unless done ahead), validate: everything short of writing it down."""
@@ -197,7 +203,7 @@ class Pipeline:
         documents = extraction.documents
         combined = merge_with_earlier(documents, lookups.earlier_documents)
         results = _results_of(combined)
-        # Results already registered, the number not cited: corrections of those (intake.repeats).
+        # Results already registered, the number not cited: corrections of those (intake.record.repeats).
         same_as, repeat_flags = ((), ()) if lookups.cited else repeated_results(self.store, results, message_id)
         repeated = tuple(reg for reg in same_as if reg is not None)
         if repeated and len(results) == 1:  # one result sent again: seen whole with what it repeats

@@ -3,7 +3,7 @@
 Two questions, answered by content, not by the sender:
 
 - `repeated_mail`: is every file of this mail a file of earlier registration
-  mail? Files are compared after unpacking archives (`intake.extract`), so
+  mail? Files are compared after unpacking archives (`intake.extractors.attachments`), so
   the same files zipped again, or sent loose instead of zipped, are the
   same. Such a mail is a `duplicate`: no number, no reply; a review flag
   names the registrations it repeats, for the digest and the console.
@@ -31,7 +31,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from intake.model import Document, Finding, Pairing
+from intake.base.model import Document, Finding, Pairing
 from intake.validators.context import review
 from intake.validators.names import group_key, plain, topic_key, unit_key
 from store import Store

@@ -20,12 +20,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from intake.config import CompetitionSettings
-from intake.extractors.forms import spec_for
-from intake.links import links_in_mail
-from intake.model import Classification, Document, DocumentKind, IncomingMail, Recognition
-from intake.validators.context import form_name
-from intake.validators.text import clip, own_words
+from intake.base.config import CompetitionSettings
+from intake.extractors.forms import form_name, spec_for
+from intake.mime.links import links_in_mail
+from intake.base.model import Classification, Document, DocumentKind, IncomingMail, Recognition
+from intake.base.text import clip, own_words
 
 _AUTO_SUBJECT = re.compile(r"^\s*(自动回复|自动答复|auto(matic)?[ -]?repl|out of (the )?office|休假|假期自动)", re.I)
 _RECEIPT_SUBJECT = re.compile(r"^\s*(已读|已阅读|已读回执|read|read receipt|gelesen|lu)\s*[:：]", re.I)

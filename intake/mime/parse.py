@@ -21,9 +21,9 @@ from email.header import decode_header
 
 import mailparser
 
-from intake.archive import sha256_hex
-from intake.model import Attachment, IncomingMail
-from intake.storable import has_surrogates, storable
+from intake.fetch.archive import sha256_hex
+from intake.base.model import Attachment, IncomingMail
+from intake.base.text import has_surrogates, storable
 
 # Every label Python (or a sender) uses for GB2312/GBK; all read as GB18030.
 _GB_ALIASES = (rb"gb2312|gb_2312-80|gb_2312|gb2312-80|gb2312-1980|csgb2312|gbk|x-gbk|cp936|ms936"

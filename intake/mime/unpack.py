@@ -26,9 +26,9 @@ import tnefparse
 from py7zr.exceptions import DecompressionBombError, PasswordRequired, UnsupportedCompressionMethodError
 from py7zr.io import Py7zIO, WriterFactory
 
-from intake.archive import safe_filename, sha256_hex
-from intake.model import Attachment
-from intake.parse import parse_mail
+from intake.fetch.archive import safe_filename, sha256_hex
+from intake.base.model import Attachment
+from intake.mime.parse import parse_mail
 
 log = logging.getLogger(__name__)
 

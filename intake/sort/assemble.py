@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from intake.model import Document, DocumentKind, Pairing
+from intake.base.model import Document, DocumentKind, Pairing
 
 WORD_FORMATS = frozenset({"docx", "doc", "wps"})
 _NOISE = re.compile(r"[\s\u3000，。、：:；;“”\"'‘’（）()《》<>【】\[\]—\-_·.,!！?？]")

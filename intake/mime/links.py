@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import re
 
-from intake.model import IncomingMail, LinkAttachment
-from intake.parse import html_to_text
+from intake.base.model import IncomingMail, LinkAttachment
+from intake.mime.parse import html_to_text
 
 __all__ = ["LinkAttachment", "PROVIDERS", "MAIL_PROVIDERS", "find_link_attachments", "links_in_mail"]
 

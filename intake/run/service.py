@@ -30,12 +30,12 @@ from datetime import datetime
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from intake.mailbox import Mailbox, MailboxError
-from intake.pipeline import Pipeline, storage_trouble
-from intake.poll import take_new
+from intake.run.pipeline import Pipeline, storage_trouble
+from intake.run.poll import take_new
 from notifier.remind import queue_reminders
 from notifier.send import sender_for, utcnow
 
-log = logging.getLogger("intake.service")
+log = logging.getLogger("intake.run.service")
 # OSError numbers that mean the archive's disk, not the mail, is the problem.
 # The outbox looks for due retries this often when nothing wakes it.
 OUTBOX_WAKE = 5.0

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from intake.storable import storable, storable_value
+from intake.base.text import storable, storable_value
 
 
 def test_lone_surrogates_become_one_replacement_character_and_nul_goes():

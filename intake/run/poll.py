@@ -16,11 +16,11 @@ from dataclasses import dataclass, replace
 from typing import TypeVar
 
 from intake.mailbox import Mailbox
-from intake.pipeline import Pipeline
+from intake.run.pipeline import Pipeline
 from notifier.send import DeliveryReport, sender_for
 from store.models import Message, MessageStatus
 
-log = logging.getLogger("intake.poll")
+log = logging.getLogger("intake.run.poll")
 
 T = TypeVar("T")
 

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from intake.model import Document, DocumentKind, IncomingMail, Stamp, Submission
+from intake.base.model import Document, DocumentKind, IncomingMail, Stamp, Submission
 from intake.validators.context import EarlierNomination, History, RegisteredResult
 from intake.validators.names import group_key, result_key, unit_key
 from intake.validators.nominations import NOMINATIONS, nominee_of, unit_of
@@ -56,7 +56,7 @@ def latest_per_kind(documents) -> tuple[Document, ...]:
 
 def look_up(store: Store, mail: IncomingMail, own_id: int, code_prefix: str) -> Lookups:
     """The same Message-ID again is a duplicate here; the same files again are one by
-    content, once they are read (`intake.repeats`)."""
+    content, once they are read (`intake.record.repeats`)."""
     with store.session() as s:
         same_id = store.other_message_with_id(s, mail.message_id, own_id) is not None
         cited = store.registrations_by_numbers(s, cited_numbers(mail, code_prefix))
