@@ -20,8 +20,8 @@ from starlette.staticfiles import StaticFiles
 
 from intake.base.config import ConfigError, Settings
 from intake.run.pipeline import Pipeline
-from intake.base.timefmt import cn_date, cn_datetime, cn_deadline
-from notifier.registry import aware
+from intake.base.times import cn_date, cn_datetime, cn_deadline
+from intake.base.times import aware
 
 from console import actions, files, views
 from console.auth import Throttle, csrf_token

@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta, tzinfo
 from markupsafe import Markup, escape
 
 from notifier.chart import DayCount
-from notifier.registry import aware
+from intake.base.times import aware
 
 WIDTH, HEIGHT, LEFT, BOTTOM, TOP = 720, 220, 36, 28, 16
 FORMS, OTHER, TODAY = "#2f6db5", "#aaaaaa", "#c00000"

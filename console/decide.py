@@ -14,7 +14,7 @@ from intake.base.model import Finding, ReplyType, Severity
 from intake.mime.parse import parse_mail
 from intake.run.pipeline import Pipeline
 from notifier.compose import compose
-from notifier.registry import aware
+from intake.base.times import aware
 from notifier.render import RegistrationSummary, render_reply
 from store import console as db
 from store.models import ConsoleDecision, MessageStatus, Outbox, Registration

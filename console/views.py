@@ -12,7 +12,8 @@ from starlette.responses import RedirectResponse, Response
 
 from intake.mime.parse import parse_mail
 from intake.validators.deadline import is_late
-from notifier.registry import LATE_LABEL, as_problem, aware, status_label
+from intake.base.times import aware
+from notifier.registry import LATE_LABEL, as_problem, status_label
 from store import console as db
 from store.models import Message, Registration, StoredFinding
 

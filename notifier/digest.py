@@ -21,11 +21,12 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from intake.fetch.archive import Archive
 from intake.base.config import Settings
-from intake.base.timefmt import cn_date, cn_datetime, cn_deadline
+from intake.base.times import cn_date, cn_datetime, cn_deadline
 from notifier.chart import DayCount, arrivals_png
 from notifier.compose import header_safe
+from intake.base.times import aware
 from notifier.registry import (
-    LATE_LABEL, TEMPLATE_DIR, Problem, Registry, RegistryRow, as_problem, aware, finding_title, load_registry,
+    LATE_LABEL, TEMPLATE_DIR, Problem, Registry, RegistryRow, as_problem, finding_title, load_registry,
     status_label,
 )
 from notifier.transport import DirectoryTransport, PermanentFailure, TemporaryFailure, make_transport

@@ -18,6 +18,7 @@ from jinja2 import Environment, FileSystemLoader
 from intake.sort.assemble import squash
 from intake.base.config import Settings
 from intake.base.model import Attachment, DocumentKind, Severity
+from intake.base.times import aware
 from intake.validators.deadline import is_late
 from store import Store
 from store.models import StoredDocument, StoredFinding
@@ -142,9 +143,6 @@ def as_problem(finding: StoredFinding) -> Problem:
                    document=finding.document, field=finding.field)
 
 
-def aware(moment: datetime) -> datetime:
-    """Stored times are UTC; a naive one (an old row) is taken as UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def _text(value) -> str:

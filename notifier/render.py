@@ -18,7 +18,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from intake.base.config import CompetitionSettings
 from intake.base.model import Finding, ReplyType
-from intake.base.timefmt import cn_date, cn_datetime, cn_deadline
+from intake.base.times import cn_date, cn_datetime, cn_deadline
 from intake.validators.deadline import is_late
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"

@@ -45,6 +45,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta, timezone
 
 from intake.base.config import Settings, SmtpSettings
+from intake.base.times import aware, utcnow
 from intake.mailbox import MailboxError
 # Re-exported: notifier.digest sends through the same transports.
 from notifier.transport import (  # noqa: F401
@@ -61,10 +62,6 @@ _AUTOMATED = re.compile(
     r"(mailer-daemon|postmaster|abuse|listserv|majordomo|owner-.*|.*-(request|bounces?|owner)"
     r"|(no[-_.]?reply|do[-_.]?not[-_.]?reply|bounces?)([-+_.].*)?)", re.IGNORECASE)
 _ADDRESS = re.compile(r"[^@\s<>()\[\],;:\"\\]+@[^@\s<>()\[\],;:\"\\]+\.[^@\s<>()\[\],;:\"\\.]+")
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 @dataclass(frozen=True)
@@ -254,9 +251,7 @@ class OutboxSender:
 
 def _as_utc(moment: datetime | None) -> datetime:
     """Stored times come back naive (UTC) from both databases."""
-    if moment is None:
-        return utcnow()
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return utcnow() if moment is None else aware(moment)
 
 
 def own_addresses(settings: Settings) -> tuple[str, ...]:

@@ -11,9 +11,7 @@ from datetime import datetime, timezone
 from sqlalchemy import Column, JSON, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+from intake.base.times import utcnow
 
 
 class MailboxCheckpoint(SQLModel, table=True):

@@ -14,7 +14,7 @@ from intake.base.config import load_settings
 from samples import mails
 from intake.base.model import Finding, IncomingMail, ReplyType, Severity
 from intake.mime.parse import file_received_time
-from intake.base.timefmt import cn_deadline
+from intake.base.times import cn_deadline
 from intake.run.pipeline import Pipeline
 from notifier.compose import compose_reply
 from notifier.render import RegistrationSummary, render_reminder, render_reply

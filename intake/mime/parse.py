@@ -24,6 +24,7 @@ import mailparser
 from intake.fetch.archive import sha256_hex
 from intake.base.model import Attachment, IncomingMail
 from intake.base.text import has_surrogates, storable
+from intake.base.times import aware
 
 # Every label Python (or a sender) uses for GB2312/GBK; all read as GB18030.
 _GB_ALIASES = (rb"gb2312|gb_2312-80|gb_2312|gb2312-80|gb2312-1980|csgb2312|gbk|x-gbk|cp936|ms936"
@@ -142,7 +143,7 @@ def received_time(headers: dict[str, tuple[str, ...]]) -> datetime | None:
         except (TypeError, ValueError, IndexError):
             continue
         if parsed:
-            return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+            return aware(parsed)
     return None
 
 

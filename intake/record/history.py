@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from intake.base.model import Document, DocumentKind, IncomingMail, Stamp, Submission
+from intake.base.times import aware
 from intake.validators.context import EarlierNomination, History, RegisteredResult
 from intake.validators.names import group_key, result_key, unit_key
 from intake.validators.nominations import NOMINATIONS, nominee_of, unit_of
@@ -99,7 +100,7 @@ def rule_history(store: Store, sub: Submission, cited: tuple[Registration, ...],
         first = store.received_times(s, sorted({reg.first_message_id for reg in cited}))
     return History(results=_results(registrations), corrected=frozenset(corrected),
                    nominations=_nominations(stored, sub),
-                   first_received=min((_aware(t) for t in first.values()), default=None))
+                   first_received=min((aware(t) for t in first.values()), default=None))
 
 
 def _results(registrations: list[Registration]) -> dict[str, tuple[RegisteredResult, ...]]:
@@ -123,9 +124,5 @@ def _nominations(stored: list[tuple[StoredDocument, datetime]], sub: Submission
             continue
         nominee = nominee_of(doc)
         found.setdefault((doc.kind, unit), {})[unit_key(nominee)] = EarlierNomination(row.filename, nominee,
-                                                                                     _aware(received))
+                                                                                     aware(received))
     return {key: tuple(by_nominee.values()) for key, by_nominee in found.items()}
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)

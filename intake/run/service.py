@@ -33,7 +33,8 @@ from intake.mailbox import Mailbox, MailboxError
 from intake.run.pipeline import Pipeline, storage_trouble
 from intake.run.poll import take_new
 from notifier.remind import queue_reminders
-from notifier.send import sender_for, utcnow
+from intake.base.times import utcnow
+from notifier.send import sender_for
 
 log = logging.getLogger("intake.run.service")
 # OSError numbers that mean the archive's disk, not the mail, is the problem.

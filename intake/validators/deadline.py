@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from intake.base.model import Finding, Submission
-from intake.base.timefmt import cn_datetime, cn_deadline
+from intake.base.times import cn_datetime, cn_deadline
 from intake.validators.context import RuleContext, deficiency, review
 
 LATE_CODE = "LATE_SUBMISSION"

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from intake.base.model import Document, DocumentKind, Finding, Submission
-from intake.base.timefmt import cn_date
+from intake.base.times import cn_date
 from intake.validators.context import EarlierNomination, RuleContext, deficiency, form_name, is_read_form
 from intake.validators.names import plain, unit_key
 

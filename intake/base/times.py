@@ -1,7 +1,19 @@
-"""Dates and times the way a Chinese official letter writes them."""
+"""Time: now, stored times, and dates the way a Chinese official letter writes them.
+
+Both databases give stored times back naive; they were written in UTC.
+"""
 from __future__ import annotations
 
-from datetime import datetime, tzinfo
+from datetime import datetime, timezone, tzinfo
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def aware(moment: datetime) -> datetime:
+    """A stored time with its zone: naive ones were written in UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def cn_date(moment: datetime, tz: tzinfo) -> str:
