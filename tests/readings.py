@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import io
+import zipfile
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -83,3 +85,23 @@ def context(*, received_at: datetime = ON_TIME, history: History | None = None,
     """The notice's rules (config.example.toml), with `competition` keys changed."""
     settings: CompetitionSettings = dataclasses.replace(COMPETITION, **competition)
     return RuleContext(settings, received_at, history or History())
+
+
+PRESENTATIONML = "http://schemas.openxmlformats.org/presentationml/2006/main"
+DRAWINGML = "http://schemas.openxmlformats.org/drawingml/2006/main"
+
+
+def pptx(slides: list[list[str]]) -> bytes:
+    """A .pptx package as PowerPoint lays it out: one slide part per slide, a text body per shape."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types xmlns='
+                   '"http://schemas.openxmlformats.org/package/2006/content-types"/>')
+        z.writestr("ppt/presentation.xml", f'<p:presentation xmlns:p="{PRESENTATIONML}"/>')
+        for number, paragraphs in enumerate(slides, 1):
+            body = "".join(f"<a:p><a:r><a:t>{text[:len(text) // 2]}</a:t></a:r><a:r><a:t>{text[len(text) // 2:]}"
+                           "</a:t></a:r></a:p>" for text in paragraphs)
+            z.writestr(f"ppt/slides/slide{number}.xml",
+                       f'<?xml version="1.0" encoding="UTF-8"?><p:sld xmlns:p="{PRESENTATIONML}" xmlns:a="{DRAWINGML}"><p:cSld><p:spTree>'
+                       f"<p:sp><p:txBody>{body}<a:p/></p:txBody></p:sp></p:spTree></p:cSld></p:sld>")
+    return buf.getvalue()
