@@ -102,6 +102,7 @@ def pptx(slides: list[list[str]]) -> bytes:
             body = "".join(f"<a:p><a:r><a:t>{text[:len(text) // 2]}</a:t></a:r><a:r><a:t>{text[len(text) // 2:]}"
                            "</a:t></a:r></a:p>" for text in paragraphs)
             z.writestr(f"ppt/slides/slide{number}.xml",
-                       f'<?xml version="1.0" encoding="UTF-8"?><p:sld xmlns:p="{PRESENTATIONML}" xmlns:a="{DRAWINGML}"><p:cSld><p:spTree>'
+                       f'<?xml version="1.0" encoding="UTF-8"?><p:sld xmlns:p="{PRESENTATIONML}" '
+                       f'xmlns:a="{DRAWINGML}"><p:cSld><p:spTree>'
                        f"<p:sp><p:txBody>{body}<a:p/></p:txBody></p:sp></p:spTree></p:cSld></p:sld>")
     return buf.getvalue()

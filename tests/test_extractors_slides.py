@@ -4,6 +4,7 @@ from __future__ import annotations
 from intake.extractors.slides import read_pptx
 from tests.readings import pptx
 
+
 def test_paragraphs_of_every_slide_in_slide_order():
     slides = [[f"第{n}页：降低基站退服时长", f"要因确认{n}"] for n in range(1, 12)]
     content = read_pptx(pptx(slides))
