@@ -106,3 +106,10 @@ def pptx(slides: list[list[str]]) -> bytes:
                        f'xmlns:a="{DRAWINGML}"><p:cSld><p:spTree>'
                        f"<p:sp><p:txBody>{body}<a:p/></p:txBody></p:sp></p:spTree></p:cSld></p:sld>")
     return buf.getvalue()
+
+
+def accepted(pipeline, raw: bytes):
+    """Archive and record one mail as the mailbox stage does; (stored message, parsed mail)."""
+    mail = parse_mail(raw)
+    message, _ = pipeline.accept(raw, account="test", folder="INBOX", received_at=mail.received_at)
+    return message, mail
