@@ -10,8 +10,6 @@ from __future__ import annotations
 import email
 import email.policy
 import functools
-import http.server
-import threading
 import urllib.parse
 from email import policy
 from email.message import EmailMessage
@@ -27,6 +25,7 @@ from intake.mime.links import LinkAttachment, find_link_attachments, links_in_ma
 from intake.mime.parse import parse_mail
 from intake.run.pipeline import Pipeline
 from tests.configs import feed, write_config
+from tests.peers.web import running_web_server
 
 
 def raw(message: EmailMessage) -> bytes:
@@ -210,40 +209,10 @@ def test_lookalike_hosts_and_home_pages_are_not_shares():
 
 # ---- fetched or not: the pipeline with a real HTTP server on 127.0.0.1 ------
 
-class _Server(http.server.ThreadingHTTPServer):
-    """Serves `routes` (path → (status, headers, body)) and remembers every path asked for."""
-
-    def __init__(self, routes: dict):
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.routes, self.hits = routes, []
-
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}"
-
-
-class _Handler(http.server.BaseHTTPRequestHandler):
-    def do_GET(self):  # noqa: N802 (http.server's name)
-        self.server.hits.append(urllib.parse.unquote(self.path))
-        status, headers, body = self.server.routes.get(urllib.parse.unquote(self.path), (404, {}, b""))
-        self.send_response(status)
-        for name, value in {**headers, "Content-Length": str(len(body))}.items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture
 def server():
-    srv = _Server({})
-    thread = threading.Thread(target=srv.serve_forever, daemon=True)
-    thread.start()
-    yield srv
-    srv.shutdown()
-    srv.server_close()
+    with running_web_server() as srv:
+        yield srv
 
 
 def links_config(fetch: bool = True) -> str:
