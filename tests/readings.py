@@ -12,18 +12,18 @@ import zipfile
 from datetime import datetime, timezone
 from pathlib import Path
 
-from intake.archive import sha256_hex
-from intake.assemble import pair_documents
-from intake.config import CompetitionSettings, load_settings
-from intake.extract import extract_all
+from intake.fetch.archive import sha256_hex
+from intake.sort.assemble import pair_documents
+from intake.base.config import CompetitionSettings, load_settings
+from intake.extractors.attachments import extract_all
 from intake.extractors import extract_document
-from intake.fixtures import mails
+from samples import mails
 from intake.fixtures.forms import entry_form_docx, qc_report_docx
 from intake.fixtures.samples import EntryFormData, sample_entry
 from intake.fixtures.seals import seal_png
-from intake.links import links_in_mail
-from intake.model import Attachment, Document, Submission
-from intake.parse import parse_mail
+from intake.mime.links import links_in_mail
+from intake.base.model import Attachment, Document, Submission
+from intake.mime.parse import parse_mail
 from intake.validators import History, RuleContext
 from intake.validators.writeups import is_write_up
 

@@ -1,17 +1,17 @@
-"""intake.downloads: files offered as 超大附件 links, fetched from a real HTTP server on loopback, or not."""
+"""intake.mime.downloads: files offered as 超大附件 links, fetched from a real HTTP server on loopback, or not."""
 from __future__ import annotations
 
 import functools
 
 import pytest
 
-from intake.archive import Archive
-from intake.config import LinksSettings
-from intake.downloads import LinkFetcher, NotFetchable, check_allowed, download, harvest_links, may_fetch
-from intake.fixtures import mails
-from intake.links import links_in_mail
-from intake.model import LinkAttachment
-from intake.parse import parse_mail
+from intake.fetch.archive import Archive
+from intake.base.config import LinksSettings
+from intake.mime.downloads import LinkFetcher, NotFetchable, check_allowed, download, harvest_links, may_fetch
+from samples import mails
+from intake.mime.links import links_in_mail
+from intake.base.model import LinkAttachment
+from intake.mime.parse import parse_mail
 from tests.peers.web import running_web_server
 from tests.readings import basic_files, entry
 

@@ -5,7 +5,7 @@ from intake.extractors.docx_reader import read_docx
 from intake.extractors.forms import ENTRY_FORM, FORMS, spec_for
 from intake.extractors.labels import index_for
 from intake.fixtures.forms import entry_pairs
-from intake.model import DocumentKind
+from intake.base.model import DocumentKind
 from tests.readings import entry, entry_form
 
 

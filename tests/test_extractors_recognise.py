@@ -13,7 +13,7 @@ from intake.fixtures.forms import (enterprise_nomination_docx, group_registratio
 from intake.fixtures.forms_extra import promoter_nomination_docx, promoter_story, sample_team, team_nomination_docx
 from intake.fixtures.samples import enterprise_story, sample_members
 from intake.fixtures.strangers_files import receipt_form_docx
-from intake.model import DocumentKind
+from intake.base.model import DocumentKind
 from tests.readings import entry, entry_form
 
 D = entry()

@@ -1,10 +1,10 @@
-"""intake.fonts: a font that really draws Chinese, for the digest chart and fixture seals."""
+"""intake.base.fonts: a font that really draws Chinese, for the digest chart and fixture seals."""
 from __future__ import annotations
 
 import numpy as np
 from PIL import Image, ImageDraw
 
-from intake.fonts import any_font, cjk_font_path, font
+from intake.base.fonts import any_font, cjk_font_path, font
 
 
 def _ink(text: str, drawing_font) -> np.ndarray:

@@ -1,17 +1,17 @@
-"""intake.history: what the store already knows about a new mail — what it corrects, the unit's history."""
+"""intake.record.history: what the store already knows about a new mail — what it corrects, the unit's history."""
 from __future__ import annotations
 
 import dataclasses
 
 import pytest
 
-from intake.config import load_settings
+from intake.base.config import load_settings
 from intake.fixtures.forms_other import enterprise_nomination_docx
 from intake.fixtures.mails import submission_mail
 from intake.fixtures.samples import enterprise_story
-from intake.history import cited_numbers, latest_per_kind, look_up, rule_history, units_named
-from intake.model import DocumentKind
-from intake.pipeline import Pipeline
+from intake.record.history import cited_numbers, latest_per_kind, look_up, rule_history, units_named
+from intake.base.model import DocumentKind
+from intake.run.pipeline import Pipeline
 from intake.validators.names import result_key, unit_key
 from tests.configs import feed, write_config
 from tests.readings import accepted, basic_files, entry, read, seal, submission_of

@@ -7,9 +7,9 @@ from datetime import datetime, time, timedelta, timezone
 
 import pytest
 
-from intake.config import RemindersSettings, load_settings
+from intake.base.config import RemindersSettings, load_settings
 from intake.fixtures.mails import submission_mail
-from intake.pipeline import Pipeline
+from intake.run.pipeline import Pipeline
 from notifier.remind import due_at, queue_reminders, reminder_day
 from notifier.render import REMINDER
 from tests.configs import feed, write_config

@@ -7,10 +7,10 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from intake.config import load_settings
+from intake.base.config import load_settings
 from intake.fixtures.mails import submission_mail
 from intake.mailbox import MailboxError
-from intake.pipeline import Pipeline
+from intake.run.pipeline import Pipeline
 from notifier.sentcopy import SentCopies
 from tests.configs import feed, write_config
 from tests.peers.dovecot import DEFAULT_PASSWORD

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from intake.config import load_settings
+from intake.base.config import load_settings
 from intake.fixtures.mails import submission_mail
-from intake.pipeline import Pipeline
+from intake.run.pipeline import Pipeline
 from notifier.transport import DirectoryTransport, PermanentFailure, SmtpTransport, TemporaryFailure, make_transport
 from tests.configs import feed, write_config
 from tests.peers.dovecot import DEFAULT_PASSWORD, DEFAULT_USER

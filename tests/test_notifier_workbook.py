@@ -6,11 +6,11 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from intake.config import load_settings
+from intake.base.config import load_settings
 from intake.fixtures.forms_other import enterprise_nomination_docx
 from intake.fixtures.mails import submission_mail
 from intake.fixtures.samples import enterprise_story
-from intake.pipeline import Pipeline
+from intake.run.pipeline import Pipeline
 from notifier.registry import load_registry
 from notifier.workbook import REGISTER_HEADERS, REGISTER_SHEET, SUMMARY_SHEET, write_workbook
 from tests.configs import feed, write_config

@@ -1,4 +1,4 @@
-"""intake.record: a decision written down — numbers, documents, findings, the queued reply — in one go."""
+"""intake.record.write: a decision written down — numbers, documents, findings, the queued reply — in one go."""
 from __future__ import annotations
 
 import email
@@ -6,10 +6,11 @@ import email.policy
 
 import pytest
 
-from intake.config import load_settings
+from intake.base.config import load_settings
 from intake.fixtures.mails import submission_mail
-from intake.pipeline import Pipeline
-from intake.record import record_decision, record_unreadable
+from intake.run.pipeline import Pipeline
+from intake.record.write import record_decision, record_unreadable
+from notifier.compose import reply_composer
 from store.models import MessageStatus
 from tests.configs import write_config
 from tests.readings import accepted, basic_files, entry
@@ -28,7 +29,8 @@ def pipeline(tmp_path):
 def _record(pipeline, raw: bytes) -> dict:
     message, mail = accepted(pipeline, raw)
     decision = pipeline.decide(mail, message)
-    return record_decision(pipeline.store, pipeline.archive, pipeline.settings, message, mail, decision)
+    return record_decision(pipeline.store, pipeline.archive, pipeline.settings, message, mail, decision,
+                           reply_composer(pipeline.settings))
 
 
 def _reply_text(raw: bytes) -> str:
@@ -72,8 +74,10 @@ def test_recording_twice_changes_nothing(pipeline):
     raw = submission_mail(data, basic_files(data))
     message, mail = accepted(pipeline, raw)
     decision = pipeline.decide(mail, message)
-    first = record_decision(pipeline.store, pipeline.archive, pipeline.settings, message, mail, decision)
-    again = record_decision(pipeline.store, pipeline.archive, pipeline.settings, message, mail, decision)
+    first = record_decision(pipeline.store, pipeline.archive, pipeline.settings, message, mail, decision,
+                           reply_composer(pipeline.settings))
+    again = record_decision(pipeline.store, pipeline.archive, pipeline.settings, message, mail, decision,
+                           reply_composer(pipeline.settings))
     assert again == first
     assert len(pipeline.store.all_registrations()) == 1 and len(pipeline.store.all_replies()) == 1
 

@@ -1,15 +1,15 @@
-"""intake.repeats: mail that repeats what is registered, by content, from whichever address it comes."""
+"""intake.record.repeats: mail that repeats what is registered, by content, from whichever address it comes."""
 from __future__ import annotations
 
 import dataclasses
 
 import pytest
 
-from intake.config import load_settings
+from intake.base.config import load_settings
 from intake.fixtures.mails import submission_mail, zip_of
-from intake.model import Severity
-from intake.pipeline import Pipeline
-from intake.repeats import repeated_mail, repeated_results
+from intake.base.model import Severity
+from intake.run.pipeline import Pipeline
+from intake.record.repeats import repeated_mail, repeated_results
 from tests.configs import feed, write_config
 from tests.readings import accepted, basic_files, entry, entry_form, report, submission_of
 

@@ -6,7 +6,7 @@ import functools
 from intake.fixtures.forms import entry_form_docx
 from intake.fixtures.forms_other import enterprise_nomination_docx
 from intake.fixtures.samples import enterprise_story
-from intake.model import Severity
+from intake.base.model import Severity
 from intake.validators.completeness import check_entry_forms, check_reports, check_required_fields
 from tests.readings import basic_files, context, entry, report, seal, submission
 

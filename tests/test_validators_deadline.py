@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from intake.model import Severity
+from intake.base.model import Severity
 from intake.validators import History
 from intake.validators.deadline import check_deadline, is_late
 from tests.readings import COMPETITION, basic_files, context, entry, submission

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from intake.extractors import INTERNAL_FAILURE
-from intake.model import Severity
+from intake.base.model import Severity
 from intake.validators.documents import check_has_documents, check_readable
 from tests.readings import basic_files, context, entry, submission
 

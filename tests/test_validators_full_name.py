@@ -1,7 +1,7 @@
 """intake.validators.full_name: 企业名称 must be the full name (以公章为准), short forms are flagged."""
 from __future__ import annotations
 
-from intake.model import Severity
+from intake.base.model import Severity
 from intake.validators.full_name import check_full_names
 from tests.readings import basic_files, context, entry, submission
 

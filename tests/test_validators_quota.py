@@ -1,7 +1,7 @@
 """intake.validators.quota: 同一企业最多申报20个QC小组成果, counted across the unit's mails."""
 from __future__ import annotations
 
-from intake.model import Severity
+from intake.base.model import Severity
 from intake.validators import History
 from intake.validators.context import RegisteredResult
 from intake.validators.names import group_key, result_key, unit_key

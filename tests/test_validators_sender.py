@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from intake.fixtures.mails import submission_mail
-from intake.model import Severity
+from intake.base.model import Severity
 from intake.validators.sender import check_sender
 from tests.readings import basic_files, context, entry, submission_of
 

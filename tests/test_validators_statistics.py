@@ -5,7 +5,7 @@ import functools
 
 from intake.fixtures.forms_extra import statistics_xlsx_with_period
 from intake.fixtures.forms_other import statistics_xlsx
-from intake.model import Severity
+from intake.base.model import Severity
 from intake.validators.statistics import check_statistics
 from tests.readings import context, entry, submission
 

@@ -6,8 +6,8 @@ import functools
 from intake.fixtures.forms_extra import write_up_docx
 from intake.fixtures.forms_other import enterprise_nomination_docx
 from intake.fixtures.samples import enterprise_story
-from intake.model import Severity
-from intake.validators.text import count_zi
+from intake.base.model import Severity
+from intake.base.text import count_zi
 from intake.validators.word_limit import check_word_limits
 from tests.readings import context, entry, seal, submission
 
