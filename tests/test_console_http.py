@@ -383,7 +383,7 @@ def test_rerun_a_quarantined_message_after_the_fix(fed):
     message, _ = fed.pipeline.accept(raw, account="test", folder="INBOX", received_at=file_received_time(raw))
     for _ in range(3):
         fed.store.note_failure(message.id, "OSError: [Errno 28] No space left on device")
-    assert "No space left on device" in fed.client.get("/review").text
+    assert "存档所在磁盘已满" in fed.client.get("/review").text
     post(fed.client, f"/messages/{message.id}/rerun", {"note": "磁盘已清理", "back": "/review"})
     processed = console_store.message(fed.store, message.id)
     assert processed.status == MessageStatus.PROCESSED and processed.classification == "submission"
