@@ -25,7 +25,7 @@ from intake.base.times import aware
 
 from console import actions, files, views
 from console.auth import Throttle, csrf_token
-from console.wording import label
+from console.wording import error_text, label
 
 log = logging.getLogger("intake.console")
 HERE = Path(__file__).parent
@@ -67,7 +67,7 @@ def _environment(settings: Settings) -> Environment:
     env = Environment(loader=FileSystemLoader(str(HERE / "templates")), undefined=StrictUndefined,
                       autoescape=select_autoescape(default=True, default_for_string=True),
                       trim_blocks=True, lstrip_blocks=True)
-    env.globals.update(label=label, competition=settings.competition)
+    env.globals.update(label=label, error_text=error_text, competition=settings.competition)
     env.filters["when"] = lambda moment: cn_datetime(aware(moment), tz) if moment else ""
     env.filters["day"] = lambda moment: cn_date(aware(moment), tz) if moment else ""
     env.filters["deadline"] = lambda moment: cn_deadline(moment, tz)

@@ -7,7 +7,7 @@ from urllib.parse import quote
 from starlette.requests import Request
 from starlette.responses import Response
 
-from store import console as db
+from store import console as console_store
 
 from console import evidence
 from console.auth import guarded
@@ -15,7 +15,7 @@ from console.auth import guarded
 
 def _document(request: Request):
     """The document and its bytes from the archive, or (None, None)."""
-    doc = db.document(request.app.state.store, request.path_params["document_id"])
+    doc = console_store.document(request.app.state.store, request.path_params["document_id"])
     if doc is None or not doc.archive_path:
         return None, None
     root = Path(request.app.state.settings.store.archive_dir).resolve()

@@ -14,13 +14,13 @@ from intake.mime.parse import parse_mail
 from intake.validators.deadline import is_late
 from intake.base.times import aware
 from notifier.registry import LATE_LABEL, as_problem, status_label
-from store import console as db
+from store import console as console_store
 from store.models import Message, Registration, StoredFinding
 
 from console import evidence
 from console.auth import check_password, csrf_ok, guarded, safe_next, start_session
 from console.chart import arrivals, arrivals_svg, days_left
-from console.decide import is_rerunnable
+from console.decisions import is_rerunnable
 from console.wording import NOTICE_CODES, label
 
 log = logging.getLogger("intake.console")
@@ -91,7 +91,7 @@ def _standing_by_registration(store) -> dict[int | None, list[StoredFinding]]:
 
 def open_items(store, severity: str = "review") -> list[OpenItem]:
     """Standing findings of one severity that no decision has settled, newest mail first."""
-    settled = db.settled_findings(store)
+    settled = console_store.settled_findings(store)
     registrations = {r.id: r for r in store.all_registrations()}
     messages = {m.id: m for m in store.message_ledger()}
     items = [OpenItem(f, registrations.get(f.registration_id), messages.get(f.message_id))
@@ -101,12 +101,12 @@ def open_items(store, severity: str = "review") -> list[OpenItem]:
 
 
 def _needs(store) -> dict:
-    answered = db.answered_messages(store)
+    answered = console_store.answered_messages(store)
     return {
         "flags": open_items(store),
-        "inquiries": [m for m in db.messages_of_class(store, "inquiry") if m.id not in answered],
+        "inquiries": [m for m in console_store.messages_of_class(store, "inquiry") if m.id not in answered],
         "replies": store.replies_in_trouble(),
-        "unhandled": db.unhandled_messages(store),
+        "unhandled": console_store.unhandled_messages(store),
     }
 
 
@@ -117,7 +117,7 @@ def dashboard(request: Request) -> Response:
     store, settings = request.app.state.store, request.app.state.settings
     now = _now(request)
     ledger = store.message_ledger()
-    counts = db.status_counts(store)
+    counts = console_store.status_counts(store)
     classes: dict[str, int] = {}
     for m in ledger:
         key = m.classification or m.status
@@ -128,7 +128,7 @@ def dashboard(request: Request) -> Response:
         "messages_total": len(ledger), "chart": chart,
         "days_left": days_left(settings.competition.deadline, now),
         "deadline_passed": now >= settings.competition.deadline, "needs": _needs(store),
-        "recent": db.decisions(store, limit=10)})
+        "recent": console_store.decisions(store, limit=10)})
 
 
 def _filters(request: Request) -> dict[str, str]:
@@ -149,7 +149,7 @@ def registrations(request: Request) -> Response:
     store = request.app.state.store
     chosen = _filters(request)
     standing = _standing_by_registration(store)
-    settled = db.settled_findings(store)
+    settled = console_store.settled_findings(store)
     rows = []
     for reg in store.all_registrations():
         findings = standing.get(reg.id, [])
@@ -218,7 +218,7 @@ def _document_view(request: Request, doc) -> DocumentView:
     return DocumentView(doc, kind, pages)
 
 
-def _finding_views(file: db.RegistrationFile, settled: dict, documents: list[DocumentView]) -> list[FindingView]:
+def _finding_views(file: console_store.RegistrationFile, settled: dict, documents: list[DocumentView]) -> list[FindingView]:
     reg = file.registration
     by_name = {}
     for doc in file.documents:
@@ -243,11 +243,11 @@ def _finding_views(file: db.RegistrationFile, settled: dict, documents: list[Doc
 @guarded
 def registration(request: Request) -> Response:
     store = request.app.state.store
-    reg = db.registration_by_number(store, request.path_params["number"])
+    reg = console_store.registration_by_number(store, request.path_params["number"])
     if reg is None:
         return _not_found(request, "没有这个总编号的报名。")
-    file = db.registration_file(store, reg)
-    settled = db.settled_findings(store)
+    file = console_store.registration_file(store, reg)
+    settled = console_store.settled_findings(store)
     documents = [_document_view(request, doc) for doc in file.documents]
     history = _history(file)
     return request.app.state.render(request, "registration.html", {
@@ -266,7 +266,7 @@ class Event:
     item: object
 
 
-def _history(file: db.RegistrationFile) -> list[Event]:
+def _history(file: console_store.RegistrationFile) -> list[Event]:
     events = [Event(aware(m.received_at), "in", m) for m in file.messages]
     events += [Event(aware(r.sent_at or r.created_at), "out", r) for r in file.replies]
     events += [Event(aware(d.created_at), "decision", d) for d in file.decisions]
@@ -304,9 +304,9 @@ def _body(request: Request, message: Message) -> str:
 @guarded
 def inquiries(request: Request) -> Response:
     store = request.app.state.store
-    answered = db.answered_messages(store)
+    answered = console_store.answered_messages(store)
     show_all = request.query_params.get("all") == "1"
-    shown = [m for m in db.messages_of_class(store, "inquiry") if show_all or m.id not in answered]
+    shown = [m for m in console_store.messages_of_class(store, "inquiry") if show_all or m.id not in answered]
     reasons = store.classification_reasons([m.id for m in shown])
     items = [(m, answered.get(m.id), _body(request, m)[:300], reasons.get(m.id, "")) for m in shown]
     return request.app.state.render(request, "inquiries.html", {"nav": "inquiries", "items": items,
@@ -325,20 +325,20 @@ def decision_log(request: Request) -> Response:
     store = request.app.state.store
     registrations_by_id = {r.id: r for r in store.all_registrations()}
     return request.app.state.render(request, "decisions.html", {
-        "nav": "decisions", "items": db.decisions(store, limit=500), "registrations": registrations_by_id})
+        "nav": "decisions", "items": console_store.decisions(store, limit=500), "registrations": registrations_by_id})
 
 
 @guarded
 def message_page(request: Request) -> Response:
     store = request.app.state.store
-    message = db.message(store, request.path_params["message_id"])
+    message = console_store.message(store, request.path_params["message_id"])
     if message is None:
         return _not_found(request, "没有这封邮件。")
     _, reply = store.message_and_reply(message.id)
     return request.app.state.render(request, "message.html", {
         "nav": "", "message": message, "body": _body(request, message), "reply": reply,
-        "registrations": db.registrations_of_message(store, message.id),
-        "answered": db.answered_messages(store).get(message.id), "rerunnable": is_rerunnable})
+        "registrations": console_store.registrations_of_message(store, message.id),
+        "answered": console_store.answered_messages(store).get(message.id), "rerunnable": is_rerunnable})
 
 
 def _not_found(request: Request, text: str) -> Response:

@@ -1,11 +1,23 @@
-"""The console's Chinese: labels for codes the store keeps in English."""
+"""The console's Chinese: the one table of labels for codes the store keeps in English.
+
+Every code, enum value or status a page shows goes through `label`; finding
+codes take their titles from notifier/templates/findings.j2 and review_flags.j2
+(the same words the replies and the digest use). A code without a label shows
+as a Chinese placeholder, never as itself, and is logged so that one is added.
+"""
 from __future__ import annotations
+
+import errno
+import logging
+import re
 
 from notifier.digest import ACTION_LABELS, REPLY_LABELS
 from notifier.registry import STATUS_LABELS, finding_title
 
 __all__ = ["ACTION_LABELS", "CLASS_LABELS", "KIND_LABELS", "NOTICE_CODES", "OUTBOX_LABELS", "REPLY_LABELS",
-           "STAMP_LABELS", "STATUS_LABELS", "finding_title", "label"]
+           "STAMP_LABELS", "STATUS_LABELS", "error_text", "finding_title", "label"]
+
+log = logging.getLogger("intake.console")
 
 CLASS_LABELS = {
     "submission": "报名", "correction": "补正", "observer": "观摩报名", "inquiry": "咨询",
@@ -43,15 +55,50 @@ NOTICE_CODES = {
 # The free-text item of a notice (its title is in notifier/templates/findings.j2).
 NOTE_CODE = "SECRETARIAT_NOTE"
 
+# What a message is, for the count by kind: its class once processed, else its status.
+MAIL_LABELS = {**MESSAGE_STATUS_LABELS, **CLASS_LABELS}
+
 _TABLES = {"class": CLASS_LABELS, "status": STATUS_LABELS, "message_status": MESSAGE_STATUS_LABELS,
-           "verdict": VERDICT_LABELS, "kind": KIND_LABELS, "stamp": STAMP_LABELS, "severity": SEVERITY_LABELS,
-           "outbox": OUTBOX_LABELS, "action": ACTION_LABELS, "reply": REPLY_LABELS}
+           "mail": MAIL_LABELS, "verdict": VERDICT_LABELS, "kind": KIND_LABELS, "stamp": STAMP_LABELS,
+           "severity": SEVERITY_LABELS, "outbox": OUTBOX_LABELS, "action": ACTION_LABELS, "reply": REPLY_LABELS}
+# Shown for a code no table knows (a new one): Chinese, and the detail beside it still says what it is.
+UNKNOWN = {"finding": "其他事项"}
+UNKNOWN_LABEL = "未分类"
 
 
 def label(table: str, code: str | None) -> str:
-    """The Chinese for a code of one table; the code itself when unknown, '' for None."""
-    if code is None:
+    """The Chinese for a code of one table; '' for None; a Chinese placeholder when unknown."""
+    if code is None or code == "":
         return ""
-    if table == "finding":
-        return finding_title(code)
-    return _TABLES[table].get(code, code)
+    known = finding_title(code) if table == "finding" else _TABLES[table].get(code, code)
+    if known == code and not _looks_chinese(code):
+        log.warning("Console: no Chinese label for %s code %r", table, code)
+        return UNKNOWN.get(table, UNKNOWN_LABEL)
+    return known
+
+
+def _looks_chinese(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+# Why processing failed, as `note_failure` recorded it ("OSError: [Errno 28] ..."), said in Chinese.
+_ERRNO_TEXT = {errno.ENOSPC: "存档所在磁盘已满", errno.EDQUOT: "存档所在磁盘已满",
+               errno.EROFS: "存档目录不可写入", errno.EACCES: "存档目录不可写入", errno.EPERM: "存档目录不可写入",
+               errno.EIO: "存档读写出错"}
+_ERRNO = re.compile(r"\[Errno (\d+)\]")
+_DATABASE = ("OperationalError", "DatabaseError", "IntegrityError", "database is locked")
+
+
+def error_text(error: str | None) -> str:
+    """A stored processing error in words for the secretariat; the raw text stays in the log.
+
+    Reasons the pipeline wrote in Chinese (an unreadable mail) are kept as they are."""
+    if not error:
+        return ""
+    if _looks_chinese(error):
+        return error
+    if (found := _ERRNO.search(error)) and int(found.group(1)) in _ERRNO_TEXT:
+        return _ERRNO_TEXT[int(found.group(1))]
+    if any(word in error for word in _DATABASE):
+        return "数据库暂时无法写入"
+    return "程序处理出错（详情见日志）"

@@ -6,6 +6,7 @@ transaction, so a crash leaves either all of it or none of it.
 """
 from __future__ import annotations
 
+import copy
 import zlib
 from collections.abc import Iterable
 from contextlib import contextmanager
@@ -61,6 +62,9 @@ def make_engine(url: str) -> Engine:
 class Store:
     """Repository over the tables of `store.models`."""
 
+    # The open transaction every `session()` joins (see `joined`); None: each opens its own.
+    _joined: Session | None = None
+
     def __init__(self, url: str):
         self.engine = make_engine(url)
         self._claim_connection = None
@@ -73,9 +77,24 @@ class Store:
     @contextmanager
     def session(self) -> Iterator[Session]:
         """A transaction: committed when the block ends, rolled back on error."""
+        if self._joined is not None:  # part of the caller's transaction, which commits or rolls back
+            yield self._joined
+            return
         with Session(self.engine, expire_on_commit=False) as session:
             with session.begin():
                 yield session
+
+    def joined(self, s: Session) -> "Store":
+        """This store with every `session()` taking part in the open transaction `s`.
+
+        Writes that separate functions make, each in a session of its own, then commit
+        or fail together: the console's re-run undoes a message's processing, records
+        the new decision and who asked for it, all or nothing. The view shares the
+        engine and the claims connection; it is never closed itself.
+        """
+        view = copy.copy(self)
+        view._joined = s
+        return view
 
     def close(self) -> None:
         if self._claim_connection is not None:
@@ -154,14 +173,23 @@ class Store:
         never process it both. On PostgreSQL a session advisory lock on a connection of
         its own: the server drops it the moment this process dies, so a crash leaves no
         stale claim. SQLite serves one process; its claim only checks the status."""
-        if self.engine.dialect.name == "postgresql":
-            if not self._advisory("pg_try_advisory_lock", message_id):
-                return False
+        if not self.hold(message_id):
+            return False
         with self.session() as s:
             pending = s.exec(select(Message.status).where(Message.id == message_id)).one() == MessageStatus.PENDING
         if not pending:  # another worker finished it between our look and our claim
             self.release(message_id)
         return pending
+
+    def hold(self, message_id: int) -> bool:
+        """Take the claim on a message whatever its status; False when another process has it.
+
+        `claim` for a pending message; the console holds a processed one it runs again,
+        so that no worker starts on it meanwhile. SQLite serves one process: always True.
+        """
+        if self.engine.dialect.name == "postgresql":
+            return self._advisory("pg_try_advisory_lock", message_id)
+        return True
 
     def release(self, message_id: int) -> None:
         """Give up the claim on a message (done, or failed this time)."""

@@ -20,7 +20,7 @@ from samples import mails
 from intake.base.model import ReplyType
 from intake.run.poll import deliver
 from notifier.digest import build_digest, render_digest_html, render_digest_text
-from store import console as db
+from store import console as console_store
 from store.models import (ConsoleDecision, ConsoleUser, Message, MessageStatus, Outbox, OutboxStatus, Registration,
                           StoredDocument, StoredFinding)
 from tests.configs import write_config
@@ -216,7 +216,7 @@ def test_accept_despite_a_flag(fed):
     assert response.status_code == 303
     page = fed.client.get(response.headers["location"]).text
     assert f"已受理 {reg.number}" in page and "予以受理" in page and "已电话核实，扫描件公章清晰" in page
-    [decision] = _decisions(fed, db.ACCEPT)
+    [decision] = _decisions(fed, console_store.ACCEPT)
     assert (decision.user, decision.registration_id, decision.note) == (USER, reg.id, "已电话核实，扫描件公章清晰")
     flags = _findings(fed, "flagged", "STAMP_UNCERTAIN") + _findings(fed, "flagged", "POSSIBLE_CONFIDENTIAL")
     assert set(decision.detail["settles"]) >= {f.id for f in flags}
@@ -236,7 +236,7 @@ def test_accepting_a_deficient_registration_queues_a_receipt(fed):
     post(fed.client, f"/registrations/{reg.number}/accept", {"note": "公章已另行邮寄原件", "acknowledge": "1"})
     assert fed.registration("unstamped").status == "accepted"
     receipt = _outbox(fed)[-1]
-    decision = _decisions(fed, db.ACCEPT)[0]
+    decision = _decisions(fed, console_store.ACCEPT)[0]
     assert decision.outbox_id == receipt.id and decision.detail["previous_status"] == "deficient"
     assert (receipt.message_id, receipt.reply_type, receipt.status) == (None, "acknowledgement", "queued")
     assert reg.number in receipt.subject and receipt.to_addr == reg.sender
@@ -288,7 +288,7 @@ def test_waive_needs_a_reason_and_the_last_deficiency_waived_accepts(fed):
     refused = post(fed.client, f"/findings/{missing.id}/settle", {"action": "waive", "note": ""})
     assert "请写明理由" in fed.client.get(refused.headers["location"]).text and _decisions(fed) == []
     post(fed.client, f"/findings/{missing.id}/settle", {"action": "waive", "note": "原件已加盖公章"})
-    [decision] = _decisions(fed, db.WAIVE)
+    [decision] = _decisions(fed, console_store.WAIVE)
     assert decision.finding_id == missing.id and decision.detail["status"] == "accepted"
     assert fed.registration("unstamped").status == "accepted"
 
@@ -296,7 +296,7 @@ def test_waive_needs_a_reason_and_the_last_deficiency_waived_accepts(fed):
 def test_confirm_a_flag_settles_it_without_changing_the_status(fed):
     [flag] = _findings(fed, "flagged", "POSSIBLE_CONFIDENTIAL")
     post(fed.client, f"/findings/{flag.id}/settle", {"action": "confirm", "note": "确有内部数据，请企业删除"})
-    [decision] = _decisions(fed, db.CONFIRM)
+    [decision] = _decisions(fed, console_store.CONFIRM)
     assert (decision.finding_id, decision.note, decision.user) == (flag.id, "确有内部数据，请企业删除", USER)
     assert fed.registration("flagged").status == "accepted"
     review = fed.client.get("/review").text
@@ -313,7 +313,7 @@ def test_deficiency_notice_from_chosen_codes_goes_through_the_outbox(fed):
     notice = _outbox(fed)[-1]
     assert (notice.message_id, notice.reply_type, notice.status) == (None, ReplyType.DEFICIENCY_NOTICE.value, "queued")
     assert f"补正通知：总编号{reg.number}" in notice.subject and notice.to_addr == reg.sender
-    [decision] = _decisions(fed, db.NOTICE)
+    [decision] = _decisions(fed, console_store.NOTICE)
     assert decision.outbox_id == notice.id and decision.detail["codes"] == ["MISSING_STAMP", "CONFIDENTIAL_MARKING"]
     mail = email.message_from_bytes(notice.raw, policy=email.policy.default)
     assert mail["In-Reply-To"] == receipt.reply_message_id and mail["Auto-Submitted"] == "auto-replied"
@@ -322,7 +322,7 @@ def test_deficiency_notice_from_chosen_codes_goes_through_the_outbox(fed):
         assert words in text
     # notifier/send.py sends it like any reply: the directory transport writes it with the same Message-ID.
     deliver(fed.pipeline)
-    assert db.reply(fed.store, notice.id).status == OutboxStatus.SENT
+    assert console_store.reply(fed.store, notice.id).status == OutboxStatus.SENT
     written = [p.read_bytes() for p in (fed.settings.smtp.directory).glob("*.eml")]
     assert any(notice.reply_message_id.encode() in raw for raw in written)
     page = fed.client.get(f"/registrations/{reg.number}").text
@@ -343,10 +343,10 @@ def test_resend_a_failed_reply(fed):
     listed = fed.client.get("/replies").text
     assert "554 DT:SPM" in listed and "重试" in listed
     post(fed.client, f"/replies/{reply.id}/resend", {"note": "已请企业将发件地址加入白名单", "back": "/replies"})
-    row = db.reply(fed.store, reply.id)
+    row = console_store.reply(fed.store, reply.id)
     assert (row.status, row.attempts, row.last_error) == (OutboxStatus.QUEUED, 0, None)
     assert row.reply_message_id == reply.reply_message_id and row.raw == reply.raw  # the same reply
-    [decision] = _decisions(fed, db.RESEND)
+    [decision] = _decisions(fed, console_store.RESEND)
     assert decision.outbox_id == reply.id and decision.detail["previous_status"] == "failed"
     assert "没有发送失败的回复" in fed.client.get("/replies").text
     # A reply already queued is not queued twice.
@@ -371,7 +371,7 @@ def test_rerun_a_processed_message_keeps_its_number(fed):
     assert new_docs and not new_docs & old_docs and message.status == MessageStatus.PROCESSED
     assert len(replies) == 1 and reg.number in replies[0].subject  # the unsent notice replaced, same number
     assert len(_outbox(fed)) == 3
-    [decision] = _decisions(fed, db.RERUN)
+    [decision] = _decisions(fed, console_store.RERUN)
     assert decision.registration_id == reg.id and decision.detail["numbers"] == [reg.number]
     assert len(_findings(fed, "unstamped", "MISSING_STAMP")) == 1
 
@@ -383,11 +383,11 @@ def test_rerun_a_quarantined_message_after_the_fix(fed):
     message, _ = fed.pipeline.accept(raw, account="test", folder="INBOX", received_at=file_received_time(raw))
     for _ in range(3):
         fed.store.note_failure(message.id, "OSError: [Errno 28] No space left on device")
-    assert "No space left on device" in fed.client.get("/review").text
+    assert "存档所在磁盘已满" in fed.client.get("/review").text
     post(fed.client, f"/messages/{message.id}/rerun", {"note": "磁盘已清理", "back": "/review"})
-    processed = db.message(fed.store, message.id)
+    processed = console_store.message(fed.store, message.id)
     assert processed.status == MessageStatus.PROCESSED and processed.classification == "submission"
-    [decision] = _decisions(fed, db.RERUN)
+    [decision] = _decisions(fed, console_store.RERUN)
     assert decision.detail["before_status"] == "quarantined" and decision.detail["numbers"]
 
 
@@ -397,7 +397,7 @@ def test_inquiry_marked_answered(fed):
     assert "现场发表每个小组的时间" in listed and "未作为报名处理：邮件没有附件" in listed
     assert "判断依据" in fed.client.get(f"/messages/{inquiry}").text
     post(fed.client, f"/messages/{inquiry}/answered", {"note": "已电话答复：每组15分钟", "back": "/inquiries"})
-    [decision] = _decisions(fed, db.ANSWERED)
+    [decision] = _decisions(fed, console_store.ANSWERED)
     assert (decision.message_id, decision.user) == (inquiry, USER)
     assert "没有未答复的咨询" in fed.client.get("/inquiries").text
     assert "已电话答复：每组15分钟" in fed.client.get("/inquiries?all=1").text
