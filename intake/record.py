@@ -8,8 +8,8 @@ nor repeats anything.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 
+from intake import clock
 from intake.archive import Archive
 from intake.assemble import squash
 from intake.config import Settings
@@ -97,7 +97,7 @@ class _Recorder:
             for key, value in values.items():
                 if value not in ("", None) or key == "status":
                     setattr(reg, key, value)
-            reg.last_message_id, reg.updated_at = self.message.id, datetime.now(timezone.utc)
+            reg.last_message_id, reg.updated_at = self.message.id, clock.now()
         reg.enterprise_key = unit_key(reg.enterprise)
         self.s.add(reg)
         self.s.flush()
@@ -135,15 +135,18 @@ class _Recorder:
     def reply(self, decision: Decision, registrations: list[Registration], files: list[str]) -> dict | None:
         if decision.reply_type is None or not self.mail.sender:
             return None
+        # Dated and signed in the competition's time zone: the secretariat's day, not the server's.
+        written = clock.now().astimezone(self.settings.competition.timezone)
         content = render_reply(
             decision.reply_type, competition=self.settings.competition,
             registrations=[RegistrationSummary(r.number, r.enterprise, r.group_name, r.topic, r.topic_type,
                                                r.status) for r in registrations],
             deficiencies=[f for f in decision.findings if f.severity is Severity.DEFICIENCY],
-            files=files, sender_name=self.mail.sender_name, received_at=self.mail.received_at)
-        raw, reply_id = compose_reply(content, original=self.mail, from_addr=self.settings.smtp.sender)
+            files=files, sender_name=self.mail.sender_name, received_at=self.mail.received_at, now=written)
+        raw, reply_id = compose_reply(content, original=self.mail, from_addr=self.settings.smtp.sender, now=written)
         self.s.add(Outbox(message_id=self.message.id, reply_type=decision.reply_type.value,
-                          to_addr=self.mail.sender, reply_message_id=reply_id, subject=content.subject, raw=raw))
+                          to_addr=self.mail.sender, reply_message_id=reply_id, subject=content.subject, raw=raw,
+                          created_at=clock.now()))
         return {"type": decision.reply_type.value, "to": self.mail.sender, "subject": content.subject}
 
 
@@ -185,13 +188,13 @@ def record_unreadable(store: Store, message: Message, reason: str) -> dict:
     with store.session() as s:
         row = store.lock_message(s, message.id)
         row.status, row.classification, row.error = MessageStatus.PROCESSED, outcome["classification"], reason
-        row.outcome, row.processed_at = outcome, datetime.now(timezone.utc)
+        row.outcome, row.processed_at = outcome, clock.now()
         s.add(row)
     return outcome
 
 
 def _mark_processed(row: Message, mail: IncomingMail, decision: Decision, outcome: dict) -> None:
-    row.status, row.processed_at = MessageStatus.PROCESSED, datetime.now(timezone.utc)
+    row.status, row.processed_at = MessageStatus.PROCESSED, clock.now()
     row.classification = decision.classification.value
     row.verdict = decision.verdict.value if decision.verdict else None
     row.message_id, row.sender, row.subject = mail.message_id, mail.sender, mail.subject
