@@ -1,10 +1,11 @@
 """`intake demo`: the whole flow on a local sample mailbox, nothing to set up.
 
-Builds a Maildir of realistic registration mails (complete ones, deficient
-ones, a correction, an inquiry, an out-of-office reply, an observer), runs
-them through the same pipeline as polled mail on SQLite, writes the
-replies as .eml files, writes the secretariat's digest (HTML) and the
-registry (Excel), and says where everything is.
+Plays the week of `intake.demo_story` on its simulated clock: each mail
+lands in a Maildir, goes through the same pipeline as polled mail (on
+SQLite) at the next poll, and its reply is written as an .eml file then,
+dated and signed that day (`intake.clock`). At the end the secretariat's
+digest (HTML) of the last day and the registry (Excel) under the name the
+digest gives it; then where everything is.
 """
 from __future__ import annotations
 
@@ -124,7 +125,9 @@ def _print_summary(folder: Path, settings, outcomes: list[dict], sent: int, regi
     for o in outcomes:
         numbers = "、".join(s["number"] for s in o["submissions"]) or "-"
         codes = "、".join(f["code"] for f in o["deficiencies"]) or "-"
-        print(f"  {CLASS_NAMES[o['classification']]}\t{VERDICT_NAMES[o['verdict']]}\t{numbers}\t"
+        landed = datetime.fromisoformat(o["received_at"])
+        print(f"  {landed.month}月{landed.day}日 {landed:%H:%M}\t{CLASS_NAMES[o['classification']]}\t"
+              f"{VERDICT_NAMES[o['verdict']]}\t{numbers}\t"
               f"问题：{codes}\t{o['subject'][:36]}")
     print(f"回复邮件（{sent} 封 .eml）：{settings.smtp.directory}")
     print(f"秘书处日报（用浏览器打开）：{folder / DIGEST_FILE}")

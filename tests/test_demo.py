@@ -128,6 +128,9 @@ def test_the_summary_says_what_happened_to_each_mail(demo):
     assert "回复邮件（8 封 .eml）" in printed
     assert re.search(r"需补正\tQC2023-\d{3}\t问题：MISSING_STAMP", printed)
     assert re.search(r"需补正\tQC2023-\d{3}\t问题：LATE_SUBMISSION", printed)
+    landed = [(int(m), int(d), t) for m, d, t in re.findall(r"^  (\d+)月(\d+)日 (\d\d:\d\d)\t", printed, re.M)]
+    assert len(landed) == 10 and landed == sorted(landed)
+    assert landed[0] == (2, 27, "09:12") and landed[-1] == (3, 3, "10:30")
 
 
 def test_distinct_seeds_never_repeat_a_unit_group_or_topic():
