@@ -1,9 +1,11 @@
 """`intake demo` tells one story on one simulated clock: what a reader of its files would check."""
 from __future__ import annotations
 
+import contextlib
 import email
 import email.policy
 import email.utils
+import io
 import mailbox
 import re
 from datetime import date, datetime, timedelta, timezone
@@ -23,9 +25,6 @@ STORY_DAYS = {date(2023, 2, 27), date(2023, 2, 28), date(2023, 3, 1), date(2023,
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     """One demo run: its folder and what it printed."""
-    import contextlib
-    import io
-
     folder = tmp_path_factory.mktemp("demo") / "intake-demo"
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed):
