@@ -1,32 +1,32 @@
 """`intake demo`: the whole flow on a local sample mailbox, nothing to set up.
 
-Builds a Maildir of realistic registration mails (complete ones, deficient
-ones, a correction, an inquiry, an out-of-office reply, an observer), runs
-them through the same pipeline as polled mail on SQLite, writes the
-replies as .eml files, writes the secretariat's digest (HTML) and the
-registry (Excel), and says where everything is.
+Plays the week of `samples.demo_story` on its simulated clock: each mail
+lands in a Maildir, goes through the same pipeline as polled mail (on
+SQLite) at the next poll, and its reply is written as an .eml file then,
+dated and signed that day (`intake.base.times.simulated`). At the end the secretariat's
+digest (HTML) of the last day and the registry (Excel) under the name the
+digest gives it; then where everything is.
 """
 from __future__ import annotations
 
-import email
-import email.policy
 import mailbox
 import shutil
 from collections import Counter
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from pathlib import Path
 
 from intake.base.config import load_settings
-from samples import mails
-from intake.mime.parse import file_received_time
+from intake.base.times import simulated
 from intake.run.pipeline import Pipeline
-from intake.run.poll import deliver
+from samples.demo_story import CST, POLL_DELAY, Reply, SimulatedClock, Story
 from notifier.digest import build_digest, render_digest_html
+from notifier.send import OutboxSender, sender_for
 from store import Store
 
 MARKER = ".intake-demo"
-DIGEST_FILE, REGISTRY_FILE = "digest.html", "报名登记表.xlsx"
-CST = timezone(timedelta(hours=8))
+DIGEST_FILE = "digest.html"
+# The story's first morning (samples.demo_story): the simulated clock starts here.
+FIRST_DAY = datetime(2023, 2, 27, 8, 0, tzinfo=CST)
 
 CONFIG = """\
 # Written by `intake demo`. See config.example.toml for every key.
@@ -55,38 +55,6 @@ to = ["18603456030@163.com"]
 """
 
 
-def sample_mails() -> list[bytes]:
-    """The sample mailbox: what a morning in late February looks like."""
-    day = datetime(2023, 2, 27, 9, 0, tzinfo=CST)
-    result: list[bytes] = []
-    for seed, client in enumerate(mails.CLIENTS):
-        _, raw = mails.complete_submission(seed + 11, client=client,
-                                           mail_options={"date": day + timedelta(minutes=17 * seed)})
-        result.append(raw)
-    unstamped, raw = mails.complete_submission(31, stamped=False, mail_options={"date": day + timedelta(hours=2)})
-    result.append(raw)
-    original_id = _message_id(raw)
-    _, fixed = mails.complete_submission(31, stamped=True, mail_options={
-        "in_reply_to": original_id, "references": (original_id,), "subject": f"回复：{_subject(raw)}",
-        "date": day + timedelta(hours=5)})
-    result.append(fixed)
-    _, late = mails.complete_submission(41, mail_options={"date": datetime(2023, 3, 3, 10, 30, tzinfo=CST)})
-    result.append(late)
-    result.append(mails.inquiry_mail("wang.li@sx.chinamobile.example", "请问现场发表每个小组的时间是多少分钟？"))
-    result.append(mails.auto_reply_mail(unstamped.sender, original_subject="补正通知：总编号QC2023-005 报名材料需补正"))
-    result.append(mails.observer_mail("liu.yang@sxtower.example", "中国铁塔股份有限公司晋中市分公司",
-                                      ["刘洋", "陈静"]))
-    return result
-
-
-def _message_id(raw: bytes) -> str:
-    return email.message_from_bytes(raw)["Message-ID"]
-
-
-def _subject(raw: bytes) -> str:
-    return str(email.message_from_bytes(raw, policy=email.policy.default)["Subject"])
-
-
 def _fresh_folder(folder: Path) -> None:
     if folder.exists() and (folder / MARKER).exists():
         shutil.rmtree(folder)
@@ -102,27 +70,46 @@ def run_demo(folder: Path) -> int:
     (folder / "config.toml").write_text(CONFIG, encoding="utf-8")
     settings = load_settings(folder / "config.toml")
     box = mailbox.Maildir(folder / "sample-mailbox", create=True)
-    keys = [box.add(raw) for raw in sample_mails()]  # processed in arrival order
-
+    story = Story()
+    clock = SimulatedClock(FIRST_DAY)
     pipeline = Pipeline.open(settings)
-    outcomes = []
-    for raw in (box.get_bytes(key) for key in keys):
-        message, _ = pipeline.accept(raw, account="demo", folder="sample-mailbox",
-                                     received_at=file_received_time(raw))
-        outcomes.append(pipeline.process(message))
-    delivery = deliver(pipeline)
-    _write_digest(folder, settings, pipeline.store)
-    _print_summary(folder, settings, outcomes, delivery.sent)
+    sender = sender_for(settings, pipeline.store, clock=clock)
+    outcomes, sent = [], 0
+    try:
+        with simulated(clock):
+            for landed, raw in story.arrivals():
+                box.add(raw)
+                clock.advance_to(landed + POLL_DELAY)  # the next poll picks it up and answers
+                message, _ = pipeline.accept(raw, account="demo", folder="sample-mailbox", received_at=landed)
+                outcomes.append(pipeline.process(message))
+                sent += _deliver(sender, settings, story)
+            registry_file = _write_digest(folder, settings, pipeline.store, clock)
+    finally:
+        sender.close()
+        pipeline.close()
+    _print_summary(folder, settings, outcomes, sent, registry_file)
     return 0
 
 
-def _write_digest(folder: Path, settings, store: Store) -> None:
-    """The digest as it would go out at [digest] send_at on the sample's last day."""
+def _deliver(sender: OutboxSender, settings, story: Story) -> int:
+    """Send what is due; each recipient may answer what it received."""
+    before = set(settings.smtp.directory.glob("*.eml")) if settings.smtp.directory.exists() else set()
+    report = sender.deliver()
+    for path in sorted(set(settings.smtp.directory.glob("*.eml")) - before):
+        story.answer(Reply.read(path.read_bytes()))
+    return report.sent
+
+
+def _write_digest(folder: Path, settings, store: Store, clock: SimulatedClock) -> str:
+    """The digest as it goes out at [digest] send_at on the story's last day, and the registry
+    under the name the digest gives its attachment; returns that name."""
     tz = settings.competition.timezone
-    last = max(m.received_at for m in store.message_ledger()).astimezone(tz)
-    digest = build_digest(store, settings, datetime.combine(last.date(), settings.digest.send_at, tzinfo=tz))
+    last = clock().astimezone(tz)
+    clock.advance_to(datetime.combine(last.date(), settings.digest.send_at, tzinfo=tz))
+    digest = build_digest(store, settings, clock())
     (folder / DIGEST_FILE).write_text(render_digest_html(digest), encoding="utf-8")
-    (folder / REGISTRY_FILE).write_bytes(digest.registry_xlsx)
+    (folder / digest.registry_filename).write_bytes(digest.registry_xlsx)
+    return digest.registry_filename
 
 
 CLASS_NAMES = {"submission": "报名", "correction": "补正", "observer": "观摩报名", "inquiry": "咨询",
@@ -131,18 +118,20 @@ CLASS_NAMES = {"submission": "报名", "correction": "补正", "observer": "观�
 VERDICT_NAMES = {"accepted": "受理", "deficient": "需补正", None: "-"}
 
 
-def _print_summary(folder: Path, settings, outcomes: list[dict], sent: int) -> None:
+def _print_summary(folder: Path, settings, outcomes: list[dict], sent: int, registry_file: str) -> None:
     counts = Counter(CLASS_NAMES[o["classification"]] for o in outcomes)
     print(f"样例邮箱：{folder / 'sample-mailbox'}（{len(outcomes)} 封邮件）")
     print("分类：" + "，".join(f"{name} {count} 封" for name, count in counts.items()))
     for o in outcomes:
         numbers = "、".join(s["number"] for s in o["submissions"]) or "-"
         codes = "、".join(f["code"] for f in o["deficiencies"]) or "-"
-        print(f"  {CLASS_NAMES[o['classification']]}\t{VERDICT_NAMES[o['verdict']]}\t{numbers}\t"
+        landed = datetime.fromisoformat(o["received_at"])
+        print(f"  {landed.month}月{landed.day}日 {landed:%H:%M}\t{CLASS_NAMES[o['classification']]}\t"
+              f"{VERDICT_NAMES[o['verdict']]}\t{numbers}\t"
               f"问题：{codes}\t{o['subject'][:36]}")
     print(f"回复邮件（{sent} 封 .eml）：{settings.smtp.directory}")
     print(f"秘书处日报（用浏览器打开）：{folder / DIGEST_FILE}")
-    print(f"报名登记表（含附件8推荐汇总表）：{folder / REGISTRY_FILE}")
+    print(f"报名登记表（含附件8推荐汇总表）：{folder / registry_file}")
     print(f"数据库：{settings.store.url.removeprefix('sqlite:///')}")
     print(f"原始邮件与附件存档：{settings.store.archive_dir}")
     print(f"配置文件：{folder / 'config.toml'}（可用 intake --config 该文件 ingest 其他邮件）")

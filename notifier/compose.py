@@ -18,6 +18,7 @@ from email.message import EmailMessage
 
 from intake.base.config import Settings
 from intake.base.model import Finding, IncomingMail, QueuedReply, ReplyType
+from intake.base.times import utcnow
 from intake.record.write import ComposeReply
 from notifier.render import RegistrationSummary, ReplyContent, render_reply
 
@@ -90,11 +91,14 @@ def reply_composer(settings: Settings) -> ComposeReply:
     """What recording calls to put a decision's reply into words, once the numbers are drawn."""
     def compose(reply_type: ReplyType, mail: IncomingMail, registrations, deficiencies: list[Finding],
                 files: list[str]) -> QueuedReply:
+        # Dated and signed in the competition's time zone: the secretariat's day, not the server's.
+        written = utcnow().astimezone(settings.competition.timezone)
         content = render_reply(
             reply_type, competition=settings.competition,
             registrations=[RegistrationSummary(r.number, r.enterprise, r.group_name, r.topic, r.topic_type,
                                                r.status) for r in registrations],
-            deficiencies=deficiencies, files=files, sender_name=mail.sender_name, received_at=mail.received_at)
-        raw, reply_id = compose_reply(content, original=mail, from_addr=settings.smtp.sender)
+            deficiencies=deficiencies, files=files, sender_name=mail.sender_name, received_at=mail.received_at,
+            now=written)
+        raw, reply_id = compose_reply(content, original=mail, from_addr=settings.smtp.sender, now=written)
         return QueuedReply(content.subject, raw, reply_id)
     return compose

@@ -3,4 +3,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup-venv.sh
+printf '[%s] %s\n' "$(date +%H:%M:%S)" "运行演示：处理样例邮箱（约 10 秒）"
 exec .venv/bin/intake demo "$@"

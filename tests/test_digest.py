@@ -264,15 +264,3 @@ def test_digest_refused_by_smtp_is_one_line_and_a_failing_exit(tmp_path, smtp_se
     assert captured.out == "" and not smtp_server.messages
     assert captured.err.startswith("intake: digest not sent to secretariat@sxcia.example: 535")
     assert captured.err.count("\n") == 1
-
-
-def test_demo_writes_its_digest_and_registry(tmp_path, capsys):
-    from intake.demo import run_demo
-
-    assert run_demo(tmp_path / "demo") == 0
-    printed = capsys.readouterr().out
-    digest, registry = tmp_path / "demo" / "digest.html", tmp_path / "demo" / "报名登记表.xlsx"
-    assert f"：{digest}\n" in printed and f"：{registry}\n" in printed
-    page = Page(digest.read_text(encoding="utf-8"))
-    assert "报名已截止（通知规定3月3日前报名）" in page.text and "逾期待定" in page.text
-    assert load_workbook(registry)["报名登记表"].max_row == 1 + 6

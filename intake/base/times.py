@@ -1,14 +1,36 @@
 """Time: now, stored times, and dates the way a Chinese official letter writes them.
 
-Both databases give stored times back naive; they were written in UTC.
+"Now" is the wall clock, or a simulated one: `intake demo` replays mail from
+February 2023 and must say February 2023 everywhere (a reply's Date header,
+the date under its signature, the times a decision is written down), so it
+runs the pipeline under `simulated(clock)`. Both databases give stored times
+back naive; they were written in UTC.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime, timezone, tzinfo
+
+_simulated: ContextVar[Callable[[], datetime] | None] = ContextVar("intake_simulated_clock", default=None)
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    """Aware, in UTC (as the store keeps times): the simulated clock's reading when one runs."""
+    clock = _simulated.get()
+    moment = clock() if clock is not None else datetime.now(timezone.utc)
+    return moment.astimezone(timezone.utc)
+
+
+@contextmanager
+def simulated(clock: Callable[[], datetime]) -> Iterator[None]:
+    """Within the block, `utcnow()` is `clock()` (which must return aware datetimes)."""
+    token = _simulated.set(clock)
+    try:
+        yield
+    finally:
+        _simulated.reset(token)
 
 
 def aware(moment: datetime) -> datetime:

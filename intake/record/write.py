@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 
 from intake.fetch.archive import Archive
 from intake.sort.assemble import squash
@@ -20,6 +19,7 @@ from intake.base.model import (
     Submission, Verdict,
 )
 from intake.base.text import storable, storable_value
+from intake.base.times import utcnow
 from intake.validators.names import unit_key
 from store import Store
 from store.models import Message, MessageStatus, Outbox, Registration, StoredDocument, StoredFinding
@@ -102,7 +102,7 @@ class _Recorder:
             for key, value in values.items():
                 if value not in ("", None) or key == "status":
                     setattr(reg, key, value)
-            reg.last_message_id, reg.updated_at = self.message.id, datetime.now(timezone.utc)
+            reg.last_message_id, reg.updated_at = self.message.id, utcnow()
         reg.enterprise_key = unit_key(reg.enterprise)
         self.s.add(reg)
         self.s.flush()
@@ -144,7 +144,8 @@ class _Recorder:
         deficiencies = [f for f in decision.findings if f.severity is Severity.DEFICIENCY]
         reply = compose(decision.reply_type, self.mail, registrations, deficiencies, files)
         self.s.add(Outbox(message_id=self.message.id, reply_type=decision.reply_type.value, to_addr=self.mail.sender,
-                          reply_message_id=reply.message_id, subject=reply.subject, raw=reply.raw))
+                          reply_message_id=reply.message_id, subject=reply.subject, raw=reply.raw,
+                          created_at=utcnow()))
         return {"type": decision.reply_type.value, "to": self.mail.sender, "subject": reply.subject}
 
 
@@ -186,13 +187,13 @@ def record_unreadable(store: Store, message: Message, reason: str) -> dict:
     with store.session() as s:
         row = store.lock_message(s, message.id)
         row.status, row.classification, row.error = MessageStatus.PROCESSED, outcome["classification"], reason
-        row.outcome, row.processed_at = outcome, datetime.now(timezone.utc)
+        row.outcome, row.processed_at = outcome, utcnow()
         s.add(row)
     return outcome
 
 
 def _mark_processed(row: Message, mail: IncomingMail, decision: Decision, outcome: dict) -> None:
-    row.status, row.processed_at = MessageStatus.PROCESSED, datetime.now(timezone.utc)
+    row.status, row.processed_at = MessageStatus.PROCESSED, utcnow()
     row.classification = decision.classification.value
     row.verdict = decision.verdict.value if decision.verdict else None
     row.message_id, row.sender, row.subject = mail.message_id, mail.sender, mail.subject
