@@ -254,10 +254,6 @@ def _as_utc(moment: datetime | None) -> datetime:
     return utcnow() if moment is None else aware(moment)
 
 
-def own_addresses(settings: Settings) -> tuple[str, ...]:
-    return tuple(a for a in (email.utils.parseaddr(settings.smtp.sender)[1], settings.smtp.username,
-                             settings.mailbox.username) if a)
-
 
 def sender_for(settings: Settings, store: Store, *, clock: Callable[[], datetime] = utcnow) -> OutboxSender:
     """The outbox sender the configuration describes, with its Sent-folder copies if enabled."""
@@ -268,11 +264,5 @@ def sender_for(settings: Settings, store: Store, *, clock: Callable[[], datetime
     if smtp.transport == "smtp" and smtp.sent_copy != "off":
         copies = SentCopies(settings.mailbox, settings.secret(settings.mailbox.password_env), smtp.sent_folder)
     return OutboxSender(store, smtp, settings.secret(smtp.password_env),
-                        tz=settings.competition.timezone, own_addresses=own_addresses(settings),
+                        tz=settings.competition.timezone, own_addresses=settings.own_addresses(),
                         copies=copies, file_copies=smtp.sent_copy == "append", clock=clock)
-
-
-def deliver_outbox(store: Store, settings: SmtpSettings, password: str, tz) -> DeliveryReport:
-    """One round with no Sent-folder copies (the demo, `ingest`); see OutboxSender."""
-    own = (email.utils.parseaddr(settings.sender)[1], settings.username)
-    return OutboxSender(store, settings, password, tz=tz, own_addresses=own).deliver()

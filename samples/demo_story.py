@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 from samples import mails
-from intake.fixtures.samples import sample_entry
+from samples.samples import sample_entry
 from intake.mime.parse import file_received_time
 
 CST = timezone(timedelta(hours=8))

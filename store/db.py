@@ -371,20 +371,6 @@ class Store:
             return list(s.exec(select(Outbox).where(Outbox.status == OutboxStatus.QUEUED)
                                .order_by(Outbox.id).limit(limit)))
 
-    def replies_sent_since(self, to_addr: str, since: datetime) -> int:
-        with self.session() as s:
-            return len(list(s.exec(select(Outbox.id).where(
-                Outbox.to_addr == to_addr, Outbox.status == OutboxStatus.SENT, Outbox.sent_at >= since))))
-
-    def mark_reply(self, outbox_id: int, status: str, error: str | None = None) -> None:
-        with self.session() as s:
-            row = s.get(Outbox, outbox_id)
-            row.status, row.attempts = status, row.attempts + 1
-            row.last_error = error
-            if status == OutboxStatus.SENT:
-                row.sent_at = utcnow()
-            s.add(row)
-
     def all_replies(self) -> list[Outbox]:
         with self.session() as s:
             return list(s.exec(select(Outbox).order_by(Outbox.id)))

@@ -18,9 +18,9 @@ from intake.base.config import CompetitionSettings, load_settings
 from intake.extractors.attachments import extract_all
 from intake.extractors import extract_document
 from samples import mails
-from intake.fixtures.forms import entry_form_docx, qc_report_docx
-from intake.fixtures.samples import EntryFormData, sample_entry
-from intake.fixtures.seals import seal_png
+from samples.forms import entry_form_docx, qc_report_docx
+from samples.samples import EntryFormData, sample_entry
+from samples.seals import seal_png
 from intake.mime.links import links_in_mail
 from intake.base.model import Attachment, Document, Submission
 from intake.mime.parse import parse_mail

@@ -9,7 +9,8 @@ from html.parser import HTMLParser
 import pytest
 
 from console.views import open_items
-from intake.fixtures.mails_other import auto_reply_mail, bounce_mail, observer_mail
+from samples.mails_other import auto_reply_mail, bounce_mail, observer_mail
+from intake.base.times import utcnow
 from intake.mime.parse import file_received_time
 from store import console as console_store
 from store.models import OutboxStatus
@@ -80,9 +81,9 @@ def everything(tmp_path_factory):
     post(client, f"/registrations/{unstamped.number}/notice", {"codes": ["MISSING_STAMP", "MISSING_FIELD"],
                                                               "note": "请加盖公章"})
     _, reply = store.message_and_reply(console.message_ids["accepted"])
-    store.mark_reply(reply.id, OutboxStatus.FAILED, "554 DT:SPM 163 smtp14 发送的邮件内容包含了未被许可的信息")
+    store.settle_reply(reply.id, OutboxStatus.FAILED, now=utcnow(), error="554 DT:SPM 163 smtp14 发送的邮件内容包含了未被许可的信息")
     post(client, f"/replies/{reply.id}/resend", {"note": "已改正文后重发"})
-    store.mark_reply(reply.id, OutboxStatus.FAILED, "554 DT:SPM 163 smtp14 发送的邮件内容包含了未被许可的信息")
+    store.settle_reply(reply.id, OutboxStatus.FAILED, now=utcnow(), error="554 DT:SPM 163 smtp14 发送的邮件内容包含了未被许可的信息")
     post(client, f"/messages/{console.message_ids['accepted']}/rerun", {"note": "报名表读取程序已修复"})
     post(client, f"/messages/{console.message_ids['inquiry']}/answered", {"note": "已电话答复"})
     raw = bounce_mail("other@example.cn", original_subject="关于报名的回复")

@@ -4,7 +4,7 @@ from __future__ import annotations
 from intake.extractors.docx_reader import read_docx
 from intake.extractors.forms import ENTRY_FORM, FORMS, spec_for
 from intake.extractors.labels import index_for
-from intake.fixtures.forms import entry_pairs
+from samples.forms import entry_pairs
 from intake.base.model import DocumentKind
 from tests.readings import entry, entry_form
 

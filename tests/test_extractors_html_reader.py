@@ -5,7 +5,7 @@ from email.message import EmailMessage
 
 from intake.extractors.html_reader import read_html, read_mhtml
 from intake.extractors.layout import Table
-from intake.fixtures.forms import ENTRY_TITLE, entry_pairs
+from samples.forms import ENTRY_TITLE, entry_pairs
 from tests.readings import entry, seal
 
 

@@ -7,7 +7,7 @@ from intake.extractors.docx_reader import read_docx
 from intake.extractors.forms import ACTIVITY_STATISTICS, ENTRY_FORM
 from intake.extractors.pairs import read_fields, read_fields_found
 from intake.extractors.sheet_reader import read_xlsx
-from intake.fixtures.forms import ENTRY_LAYOUTS, statistics_xlsx
+from samples.forms import ENTRY_LAYOUTS, statistics_xlsx
 from intake.base.model import Provenance
 from tests.readings import entry, entry_form
 

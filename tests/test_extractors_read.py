@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from intake.extractors.read import CORRUPT, EMPTY, UNSUPPORTED
-from intake.fixtures.forms import statistics_xlsx
+from samples.forms import statistics_xlsx
 from intake.base.model import DocumentKind, Provenance, Recognition, Stamp
 from tests.readings import entry, entry_form, pptx, read, report, seal
 

@@ -8,11 +8,11 @@ import pytest
 from intake.extractors.docx_reader import read_docx
 from intake.extractors.recognise import kind_from_name, recognise
 from intake.extractors.sheet_reader import read_xlsx
-from intake.fixtures.forms import (enterprise_nomination_docx, group_registration_docx, qc_report_docx,
+from samples.forms import (enterprise_nomination_docx, group_registration_docx, qc_report_docx,
                                    statistics_xlsx, summary_docx)
-from intake.fixtures.forms_extra import promoter_nomination_docx, promoter_story, sample_team, team_nomination_docx
-from intake.fixtures.samples import enterprise_story, sample_members
-from intake.fixtures.strangers_files import receipt_form_docx
+from samples.forms_extra import promoter_nomination_docx, promoter_story, sample_team, team_nomination_docx
+from samples.samples import enterprise_story, sample_members
+from samples.strangers_files import receipt_form_docx
 from intake.base.model import DocumentKind
 from tests.readings import entry, entry_form
 

@@ -7,7 +7,7 @@ import numpy as np
 from PIL import Image
 
 from intake.extractors.ring import ring_of
-from intake.fixtures.seals import red_letterhead_png, red_text_png, seal_png
+from samples.seals import red_letterhead_png, red_text_png, seal_png
 from tests.readings import entry
 
 

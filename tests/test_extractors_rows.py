@@ -4,10 +4,10 @@ from __future__ import annotations
 from intake.extractors.docx_reader import read_docx
 from intake.extractors.forms import ENTRY_FORM, GROUP_REGISTRATION, NOMINATION_SUMMARY, TEAM_NOMINATION
 from intake.extractors.rows import read_rows
-from intake.fixtures.forms import summary_docx
-from intake.fixtures.forms_extra import sample_team, team_nomination_docx
-from intake.fixtures.forms_other import group_registration_docx
-from intake.fixtures.samples import sample_entries, sample_members
+from samples.forms import summary_docx
+from samples.forms_extra import sample_team, team_nomination_docx
+from samples.forms_other import group_registration_docx
+from samples.samples import sample_entries, sample_members
 from tests.readings import entry, entry_form
 
 

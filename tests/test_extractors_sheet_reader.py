@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from intake.extractors.layout import Table
 from intake.extractors.sheet_reader import read_xlsx
-from intake.fixtures.forms import statistics_xlsx
-from intake.fixtures.forms_variants import statistics_percent_xlsx
+from samples.forms import statistics_xlsx
+from samples.forms_variants import statistics_percent_xlsx
 
 
 def _rows(content) -> dict[str, tuple[str, ...]]:

@@ -5,8 +5,8 @@ import io
 import zipfile
 
 from intake.extractors.sniff import sniff
-from intake.fixtures.forms import statistics_xlsx
-from intake.fixtures.scans import scan_pdf
+from samples.forms import statistics_xlsx
+from samples.scans import scan_pdf
 from tests.readings import entry, entry_form, seal
 
 

@@ -5,8 +5,8 @@ import functools
 
 from intake.extractors.docx_reader import read_docx
 from intake.extractors.steps import headings, missing_steps, step_of, worked_steps
-from intake.fixtures.forms import qc_report_docx
-from intake.fixtures.report_problem import STEPS as PROBLEM_STEPS
+from samples.forms import qc_report_docx
+from samples.report_problem import STEPS as PROBLEM_STEPS
 from tests.readings import entry
 
 

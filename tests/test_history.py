@@ -6,9 +6,9 @@ import dataclasses
 import pytest
 
 from intake.base.config import load_settings
-from intake.fixtures.forms_other import enterprise_nomination_docx
-from intake.fixtures.mails import submission_mail
-from intake.fixtures.samples import enterprise_story
+from samples.forms_other import enterprise_nomination_docx
+from samples.mails import submission_mail
+from samples.samples import enterprise_story
 from intake.record.history import cited_numbers, latest_per_kind, look_up, rule_history, units_named
 from intake.base.model import DocumentKind
 from intake.run.pipeline import Pipeline

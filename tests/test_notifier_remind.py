@@ -8,7 +8,7 @@ from datetime import datetime, time, timedelta, timezone
 import pytest
 
 from intake.base.config import RemindersSettings, load_settings
-from intake.fixtures.mails import submission_mail
+from samples.mails import submission_mail
 from intake.run.pipeline import Pipeline
 from notifier.remind import due_at, queue_reminders, reminder_day
 from notifier.render import REMINDER

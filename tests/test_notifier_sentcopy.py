@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from intake.base.config import load_settings
-from intake.fixtures.mails import submission_mail
+from samples.mails import submission_mail
 from intake.mailbox import MailboxError
 from intake.run.pipeline import Pipeline
 from notifier.sentcopy import SentCopies

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from intake.base.config import load_settings
-from intake.fixtures.mails import submission_mail
+from samples.mails import submission_mail
 from intake.run.pipeline import Pipeline
 from notifier.transport import DirectoryTransport, PermanentFailure, SmtpTransport, TemporaryFailure, make_transport
 from tests.configs import feed, write_config

@@ -7,7 +7,7 @@ import email.policy
 import pytest
 
 from intake.base.config import load_settings
-from intake.fixtures.mails import submission_mail
+from samples.mails import submission_mail
 from intake.run.pipeline import Pipeline
 from intake.record.write import record_decision, record_unreadable
 from notifier.compose import reply_composer

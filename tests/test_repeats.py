@@ -6,7 +6,7 @@ import dataclasses
 import pytest
 
 from intake.base.config import load_settings
-from intake.fixtures.mails import submission_mail, zip_of
+from samples.mails import submission_mail, zip_of
 from intake.base.model import Severity
 from intake.run.pipeline import Pipeline
 from intake.record.repeats import repeated_mail, repeated_results

@@ -4,9 +4,9 @@ from __future__ import annotations
 import dataclasses
 import functools
 
-from intake.fixtures.forms import summary_docx
-from intake.fixtures.forms_other import group_registration_docx
-from intake.fixtures.samples import EntryFormData, sample_members
+from samples.forms import summary_docx
+from samples.forms_other import group_registration_docx
+from samples.samples import EntryFormData, sample_members
 from intake.base.model import Severity
 from intake.validators.consistency import check_consistency, member_names
 from tests.readings import basic_files, context, entry, read, seal, submission

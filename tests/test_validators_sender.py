@@ -1,7 +1,7 @@
 """intake.validators.sender: a From address the receiving server could not vouch for goes to a person."""
 from __future__ import annotations
 
-from intake.fixtures.mails import submission_mail
+from samples.mails import submission_mail
 from intake.base.model import Severity
 from intake.validators.sender import check_sender
 from tests.readings import basic_files, context, entry, submission_of

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import functools
 
-from intake.fixtures.forms import entry_form_lines
-from intake.fixtures.scans import scan_of_form_png
+from samples.forms import entry_form_lines
+from samples.scans import scan_of_form_png
 from intake.base.model import Severity, Stamp
 from intake.validators.stamp import check_stamps, stamp_of
 from tests.readings import basic_files, context, entry, seal, submission

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import functools
 
-from intake.fixtures.forms_extra import statistics_xlsx_with_period
-from intake.fixtures.forms_other import statistics_xlsx
+from samples.forms_extra import statistics_xlsx_with_period
+from samples.forms_other import statistics_xlsx
 from intake.base.model import Severity
 from intake.validators.statistics import check_statistics
 from tests.readings import context, entry, submission

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import functools
 
-from intake.fixtures.forms_extra import sample_team, team_nomination_docx
+from samples.forms_extra import sample_team, team_nomination_docx
 from intake.base.model import Severity
 from intake.validators.team import FIELD, check_team_eligibility
 from tests.readings import context, entry, submission

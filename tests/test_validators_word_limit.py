@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import functools
 
-from intake.fixtures.forms_extra import write_up_docx
-from intake.fixtures.forms_other import enterprise_nomination_docx
-from intake.fixtures.samples import enterprise_story
+from samples.forms_extra import write_up_docx
+from samples.forms_other import enterprise_nomination_docx
+from samples.samples import enterprise_story
 from intake.base.model import Severity
 from intake.base.text import count_zi
 from intake.validators.word_limit import check_word_limits

@@ -6,6 +6,7 @@ read only from the environment variables the file names.
 """
 from __future__ import annotations
 
+import email.utils
 import os
 import tomllib
 from dataclasses import dataclass, replace
@@ -178,6 +179,12 @@ class Settings:
     def secret(self, env_name: str) -> str:
         """The secret held in the named environment variable ('' if unset)."""
         return os.environ.get(env_name, "") if env_name else ""
+
+    def own_addresses(self) -> frozenset[str]:
+        """The service's own addresses (From, SMTP login, mailbox login), lower-cased: mail
+        from them is our own, and no reply ever goes to them."""
+        found = (email.utils.parseaddr(self.smtp.sender)[1], self.smtp.username, self.mailbox.username)
+        return frozenset(address.lower() for address in found if address)
 
 
 class _Table:

@@ -11,7 +11,6 @@ this process. Sending is `notifier.send`'s job, afterwards, from the outbox.
 """
 from __future__ import annotations
 
-import email.utils
 import errno
 import logging
 from collections.abc import Iterable, Iterator
@@ -174,10 +173,9 @@ class Pipeline:
 
     def decide(self, mail: IncomingMail, message: Message, extraction: Extraction | None = None) -> Decision:
         """Classify, extract (unless done ahead), validate: everything short of writing it down."""
-        own = frozenset({_address(self.settings.smtp.sender), self.settings.mailbox.username.lower()})
         prefix = self.settings.competition.code_prefix
         lookups: Lookups = look_up(self.store, mail, message.id, prefix)
-        found = classify_envelope(mail, own_addresses=own, duplicate=lookups.duplicate,
+        found = classify_envelope(mail, own_addresses=self.settings.own_addresses(), duplicate=lookups.duplicate,
                                   cites=_citation(mail, lookups, prefix))
         if found is not None and found.kind is not Classification.CORRECTION:
             return Decision(classification=found.kind, reason=found.reason)
@@ -264,9 +262,6 @@ def _results_of(documents: tuple[Document, ...]):
     # A write-up (QC小组工作总结 …) reads like a report but is no QC result of its own.
     return pair_documents(tuple(doc for doc in documents if not is_write_up(doc)))
 
-
-def _address(value: str) -> str:
-    return email.utils.parseaddr(value)[1].lower()
 
 
 def _log_outcome(outcome: dict) -> None:
