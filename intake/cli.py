@@ -278,12 +278,14 @@ def _one_line(err: BaseException) -> str:
 
 
 def _store_problem(err: Exception, settings: Settings | None) -> str:
-    """The database could not be opened or written: where it is and where that is configured."""
+    """The database could not be opened or written: which one, and where that is configured."""
     reason = _one_line(getattr(err, "orig", None) or err)
     if settings is None:
-        return f"the database failed: {reason}"
-    return (f"the database {settings.store.shown_url} failed: {reason}; check [store] url in {settings.path} "
-            "and that the database server is running")
+        return f"cannot use the database ({reason}); run the command again with -v for the details"
+    where = f"check [store] url in {settings.path}"
+    if settings.store.url.startswith("sqlite"):
+        return f"cannot use the database {settings.store.shown_url} ({reason}); {where} and that its folder is writable"
+    return f"cannot use the database {settings.store.shown_url} ({reason}); {where} and that the database server runs"
 
 
 if __name__ == "__main__":

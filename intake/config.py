@@ -357,11 +357,11 @@ def _unknown_key(table: str, key: str) -> str:
     """What to say of a key [table] does not have: the nearest key, or the table that has it."""
     near = _nearest(key, SECTIONS[table].key_names())
     if near:
-        return f"[{table}] has no key {key}; did you mean {near}?"
+        return f"[{table}] has no key {key} (did you mean {near}?)"
     owners = [name for name, section in SECTIONS.items() if key in section.key_names()]
     if owners:
-        return f"[{table}] has no key {key}; it belongs in [{owners[0]}]"
-    return f"[{table}] has no key {key}; {EXAMPLE_FILE} lists every key of [{table}]"
+        return f"[{table}] has no key {key} (it belongs in [{owners[0]}])"
+    return f"[{table}] has no key {key} ({EXAMPLE_FILE} lists every key of [{table}])"
 
 
 def _unknown_top(key: str, value: Any) -> str:
@@ -369,10 +369,10 @@ def _unknown_top(key: str, value: Any) -> str:
     if not isinstance(value, dict):
         owners = [name for name, section in SECTIONS.items() if key in section.key_names()]
         where = f"[{owners[0]}]" if owners else "its section"
-        return f"{key} stands outside any section; move it under {where}"
+        return f"{key} stands outside any section (move it under {where})"
     near = _nearest(key, SECTIONS)
     hint = f"did you mean [{near}]?" if near else f"the sections are [{'], ['.join(SECTIONS)}]"
-    return f"there is no section [{key}]; {hint}"
+    return f"there is no section [{key}] ({hint})"
 
 
 def _typos(doc: dict[str, Any]) -> list[str]:

@@ -73,36 +73,36 @@ def test_bad_key_is_named_in_one_line(tmp_path, edit, key):
 def test_misspelt_key_names_the_key_it_resembles(tmp_path, section, typo, meant):
     path = set_key(write_config(tmp_path), section, typo)
     said = problem(path)
-    assert said == f"{path}: [{section}] has no key {typo.split()[0]}; did you mean {meant}?"
+    assert said == f"{path}: [{section}] has no key {typo.split()[0]} (did you mean {meant}?)"
 
 
 def test_misspelt_section_names_the_section_it_resembles(tmp_path):
     path = edited(write_config(tmp_path), "[digest]", "[digests]")
-    assert problem(path) == f"{path}: there is no section [digests]; did you mean [digest]?"
+    assert problem(path) == f"{path}: there is no section [digests] (did you mean [digest]?)"
 
 
 def test_key_in_the_wrong_section_names_its_section(tmp_path):
     path = set_key(write_config(tmp_path), "mailbox", "daily_cap_per_sender = 5")
-    assert problem(path) == f"{path}: [mailbox] has no key daily_cap_per_sender; it belongs in [smtp]"
+    assert problem(path) == f"{path}: [mailbox] has no key daily_cap_per_sender (it belongs in [smtp])"
 
 
 def test_key_above_every_section_says_where_it_goes(tmp_path):
     path = write_config(tmp_path)
     path.write_text('to = ["x@example.cn"]\n' + path.read_text(encoding="utf-8"), encoding="utf-8")
-    assert problem(path) == f"{path}: to stands outside any section; move it under [digest]"
+    assert problem(path) == f"{path}: to stands outside any section (move it under [digest])"
 
 
 def test_unknown_key_with_no_likeness_points_to_the_example(tmp_path):
     path = set_key(write_config(tmp_path), "store", "colour = \"blue\"")
-    assert problem(path).endswith("[store] has no key colour; config.example.toml lists every key of [store]")
+    assert problem(path).endswith("[store] has no key colour (config.example.toml lists every key of [store])")
 
 
 def test_every_typo_is_said_at_once_beside_a_bad_value(tmp_path):
     path = set_key(set_key(write_config(tmp_path), "mailbox", "idel = false"), "mailbox", 'batch_size = "many"')
     edited(path, "[digest]", "[digests]")
     said = problem(path)
-    assert "[mailbox] has no key idel; did you mean idle?" in said
-    assert "there is no section [digests]; did you mean [digest]?" in said
+    assert "[mailbox] has no key idel (did you mean idle?)" in said
+    assert "there is no section [digests] (did you mean [digest]?)" in said
 
     edited(edited(path, "idel = false", "idle = false"), "[digests]", "[digest]")
     assert problem(path) == f"{path}: [mailbox] batch_size must be an integer, not 'many'"
