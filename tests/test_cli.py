@@ -1,9 +1,6 @@
 """`intake` as an administrator first meets it: every error is one line that says what to do next."""
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 from openpyxl import load_workbook
 
 from console.auth import check_password
@@ -17,10 +14,6 @@ def said(result) -> str:
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
     return lines[0]
-
-
-def without_config_env() -> dict[str, str]:
-    return {key: value for key, value in os.environ.items() if key != "INTAKE_CONFIG"}
 
 
 def test_no_config_file_says_how_to_make_one(tmp_path, monkeypatch):
@@ -96,6 +89,7 @@ def test_unreachable_database_names_the_key_to_check(tmp_path, pg_url):
                         cwd=tmp_path, stdin="秘书处口令2023\n")
     assert result.returncode == 1
     line = said(result)
-    assert line.startswith("intake: cannot use the database postgresql+psycopg://") and "intake_no_such_database" in line
+    assert line.startswith("intake: cannot use the database postgresql+psycopg://")
+    assert "intake_no_such_database" in line
     assert f"check [store] url in {config}" in line
     assert "OperationalError" not in line
