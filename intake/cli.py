@@ -201,8 +201,15 @@ def cmd_user_add(args, settings: Settings) -> int:
     return 0
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a wrong command line is one line that points to the help."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: {message}; see {self.prog} --help\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="intake", description="QC 成果竞赛报名邮件自动受理")
+    parser = _Parser(prog="intake", description="QC 成果竞赛报名邮件自动受理")
     parser.add_argument("--config", help="configuration file (default: $INTAKE_CONFIG or ./config.toml)")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     sub = parser.add_subparsers(dest="command", required=True)

@@ -26,7 +26,7 @@ class ConfigError(Exception):
     """A configuration problem, said in one line that names key and file."""
 
 
-def usable_cores() -> int:
+def _usable_cores() -> int:
     """CPUs this process may run on; sched_getaffinity exists on Linux only."""
     if hasattr(os, "sched_getaffinity"):
         return len(os.sched_getaffinity(0))
@@ -69,7 +69,7 @@ class CompetitionSettings:
 
 
 def _default_workers() -> int:
-    return min(2, usable_cores())
+    return min(2, _usable_cores())
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,13 @@ def test_config_named_by_environment_is_the_one_reported(tmp_path):
     assert said(result).startswith(f"intake: {tmp_path / 'prod.toml'}: configuration file not found")
 
 
+def test_wrong_command_line_points_to_the_help(tmp_path):
+    result = run_intake("ingest", cwd=tmp_path)
+    assert result.returncode == 2
+    assert said(result) == ("intake ingest: the following arguments are required: paths; "
+                            "see intake ingest --help")
+
+
 def test_missing_ingest_path_is_named_without_a_python_class(tmp_path):
     config = write_config(tmp_path / "svc")
     (tmp_path / "mails").mkdir()

@@ -150,6 +150,13 @@ def test_defaults_fill_what_the_file_leaves_out(tmp_path):
     assert 1 <= settings.store.workers <= 2
 
 
+def test_workers_default_without_linux_affinity(tmp_path, monkeypatch):
+    """macOS and Windows have no os.sched_getaffinity: the CPU count stands in."""
+    monkeypatch.delattr("os.sched_getaffinity", raising=False)
+    monkeypatch.setattr("os.cpu_count", lambda: 1)
+    assert load_settings(write_config(tmp_path)).store.workers == 1
+
+
 def test_relative_paths_are_beside_the_file(tmp_path):
     path = edited(write_config(tmp_path), f'directory = "{tmp_path / "replies"}"', 'directory = "out/replies"')
     settings = load_settings(path)
