@@ -101,13 +101,13 @@ def _write_atomically(path: Path, data: bytes) -> None:
     tmp.replace(path)
 
 
-def _require_set_up(settings: Settings, what: str) -> None:
+def _require_set_up(settings: Settings) -> None:
     """A report from a store nothing was ever stored in would be empty, not true: refuse it."""
     from store import is_set_up
 
     if not is_set_up(settings.store.url):
         raise CommandError(
-            f"the store {settings.store.shown_url} has never been set up, so there is no {what} to write; "
+            f"the store {settings.store.shown_url} has never been set up, so there is no registry to write; "
             f"check [store] url in {settings.path}, or receive mail first (intake run, intake ingest)")
 
 
@@ -117,7 +117,6 @@ def cmd_digest(args, settings: Settings) -> int:
     from notifier.digest import DigestNotSent, build_digest, render_digest_html, send_digest
     from store import Store
 
-    _require_set_up(settings, "digest")
     tz = settings.competition.timezone
     now = datetime.combine(args.date, time(23, 59, 59), tzinfo=tz) if args.date else datetime.now(tz)
     store = Store(settings.store.url)
@@ -145,7 +144,7 @@ def cmd_export(args, settings: Settings) -> int:
     from notifier.registry import registry_workbook
     from store import Store
 
-    _require_set_up(settings, "registry")
+    _require_set_up(settings)
     store = Store(settings.store.url)
     try:
         data = registry_workbook(store, settings)
