@@ -21,6 +21,10 @@ from store import StoreError
 log = logging.getLogger("intake")
 
 
+class CommandError(Exception):
+    """A reason the command cannot go on, said in one line with what to do instead."""
+
+
 def cmd_poll(args, settings: Settings) -> int:
     from intake.poll import poll_once
 
@@ -38,10 +42,6 @@ def cmd_run(args, settings: Settings) -> int:
     with Pipeline.open(settings) as pipeline:
         run_service(pipeline)
     return 0
-
-
-class CommandError(Exception):
-    """A reason the command cannot go on, said in one line with what to do instead."""
 
 
 def cmd_ingest(args, settings: Settings) -> int:
