@@ -8,14 +8,21 @@ import signal
 import sys
 from pathlib import Path
 
+from sqlalchemy.exc import DBAPIError
+
 from intake.base.config import ConfigError, Settings, config_path, load_settings
 from intake.mailbox import MailboxError
 from intake.mime.parse import file_received_time
 from intake.run.pipeline import Pipeline
 from intake.progress import Progress
 from intake.fetch.sources import read_messages
+from store import StoreError
 
 log = logging.getLogger("intake")
+
+
+class CommandError(Exception):
+    """A reason the command cannot go on, said in one line with what to do instead."""
 
 
 def cmd_poll(args, settings: Settings) -> int:
@@ -38,6 +45,10 @@ def cmd_run(args, settings: Settings) -> int:
 
 
 def cmd_ingest(args, settings: Settings) -> int:
+    missing = [p for p in args.paths if not Path(p).exists()]
+    if missing:
+        raise CommandError(f"no such file or folder: {', '.join(missing)}; give .eml files, folders of them, "
+                           "a Maildir or an mbox file")
     with Pipeline.open(settings) as pipeline:
         return _ingest(pipeline, args)
 
@@ -90,6 +101,16 @@ def _write_atomically(path: Path, data: bytes) -> None:
     tmp.replace(path)
 
 
+def _require_set_up(settings: Settings) -> None:
+    """A report from a store nothing was ever stored in would be empty, not true: refuse it."""
+    from store import is_set_up
+
+    if not is_set_up(settings.store.url):
+        raise CommandError(
+            f"the store {settings.store.shown_url} has never been set up, so there is no registry to write; "
+            f"check [store] url in {settings.path}, or receive mail first (intake run, intake ingest)")
+
+
 def cmd_digest(args, settings: Settings) -> int:
     from datetime import datetime, time
 
@@ -123,6 +144,7 @@ def cmd_export(args, settings: Settings) -> int:
     from notifier.workbook import registry_workbook
     from store import Store
 
+    _require_set_up(settings)
     store = Store(settings.store.url)
     try:
         data = registry_workbook(store, settings)
@@ -178,8 +200,15 @@ def cmd_user_add(args, settings: Settings) -> int:
     return 0
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a wrong command line is one line that points to the help."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: {message}; see {self.prog} --help\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="intake", description="QC 成果竞赛报名邮件自动受理")
+    parser = _Parser(prog="intake", description="QC 成果竞赛报名邮件自动受理")
     parser.add_argument("--config", help="configuration file (default: $INTAKE_CONFIG or ./config.toml)")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -227,10 +256,11 @@ def main(argv: list[str] | None = None) -> int:
     for noisy in ("mailparser", "pdfminer", "imapclient", "apscheduler.executors.default"):
         logging.getLogger(noisy).setLevel(logging.ERROR)
     signal.signal(signal.SIGTERM, signal.default_int_handler)
+    settings = None
     try:
         settings = None if not getattr(args, "needs_config", True) else load_settings(config_path(args.config))
         return args.func(args, settings)
-    except ConfigError as err:
+    except (ConfigError, CommandError) as err:
         print(f"intake: {err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -238,10 +268,30 @@ def main(argv: list[str] | None = None) -> int:
     except MailboxError as err:
         print(f"intake: {err}", file=sys.stderr)
         return 1
+    except (StoreError, DBAPIError) as err:
+        log.debug("store", exc_info=True)
+        print(f"intake: {_store_problem(err, settings)}", file=sys.stderr)
+        return 1
     except Exception as err:  # noqa: BLE001 - one line for the user, the traceback in debug
         log.debug("fatal", exc_info=True)
-        print(f"intake: {type(err).__name__}: {err}", file=sys.stderr)
+        print(f"intake: {_one_line(err)}; run the command again with -v for the details", file=sys.stderr)
         return 1
+
+
+def _one_line(err: BaseException) -> str:
+    text = " ".join(str(err).split())
+    return text or type(err).__name__
+
+
+def _store_problem(err: Exception, settings: Settings | None) -> str:
+    """The database could not be opened or written: which one, and where that is configured."""
+    reason = _one_line(getattr(err, "orig", None) or err)
+    if settings is None:
+        return f"cannot use the database ({reason}); run the command again with -v for the details"
+    where = f"check [store] url in {settings.path}"
+    if settings.store.url.startswith("sqlite"):
+        return f"cannot use the database {settings.store.shown_url} ({reason}); {where} and that its folder is writable"
+    return f"cannot use the database {settings.store.shown_url} ({reason}); {where} and that the database server runs"
 
 
 if __name__ == "__main__":

@@ -11,10 +11,11 @@ import zlib
 from collections.abc import Iterable
 from contextlib import contextmanager
 from datetime import datetime
+from pathlib import Path
 from typing import Iterator
 
-from sqlalchemy import event, func, text, update
-from sqlalchemy.engine import Engine
+from sqlalchemy import event, func, inspect, text, update
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import aliased, defer
 from sqlmodel import Session, SQLModel, create_engine, select
@@ -51,12 +52,35 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+def _sqlite_file(url: str) -> Path | None:
+    """The database file of an SQLite URL; None for an in-memory one or another database."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
+        if (file := _sqlite_file(url)) is not None:
+            file.parent.mkdir(parents=True, exist_ok=True)  # a fresh configuration's folder
         engine = create_engine(url, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(url, pool_pre_ping=True)
+
+
+def is_set_up(url: str) -> bool:
+    """Whether the database holds this program's tables: a report from a store that was never
+    set up (a wrong [store] url) would be empty, not true. Nothing is created to find out."""
+    file = _sqlite_file(url)
+    if file is not None and not file.is_file():
+        return False
+    engine = make_engine(url)
+    try:
+        return inspect(engine).has_table(Message.__table__.name)
+    finally:
+        engine.dispose()
 
 
 class Store:

@@ -1,13 +1,21 @@
 """Write real config files for tests, the way an administrator would."""
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
+
+ROOT = Path(__file__).parents[1]
 
 BASE = """
 [competition]
 name = "2023年全省全面质量管理成果竞赛"
 deadline = "{deadline}"
 code_prefix = "QC2023-"
+organiser = "山西省通信行业协会秘书处"
+statistics_start = 2022-03-01
+statistics_end = 2023-02-28
 contact = "联系人：任丽娜，电话：18634372226"
 next_steps = "3月6日至3月17日资料初审，3月21日前公布进入现场发表的QC小组名单。"
 
@@ -52,6 +60,32 @@ def write_config(folder: Path, *, store_url: str | None = None, imap_url: str = 
     path = folder / "config.toml"
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def set_key(path: Path, section: str, line: str) -> Path:
+    """Write `key = value` into [section] as an administrator would: the key's line replaced, else added."""
+    key = line.split("=")[0].strip()
+    lines = path.read_text(encoding="utf-8").splitlines()
+    if f"[{section}]" not in lines:
+        lines += ["", f"[{section}]"]
+    start = lines.index(f"[{section}]")
+    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("[")), len(lines))
+    at = next((i for i in range(start + 1, end) if lines[i].split("=")[0].strip() == key), None)
+    if at is None:
+        lines.insert(start + 1, line)
+    else:
+        lines[at] = line
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def run_intake(*args: str, cwd: Path, stdin: str | None = None,
+               env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """`intake ARGS` as a person types it in `cwd`, running this checkout's code."""
+    environment = {**os.environ, **(env or {})}
+    environment["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), environment.get("PYTHONPATH")]))
+    return subprocess.run([sys.executable, "-m", "intake.cli", *args], cwd=cwd, input=stdin,
+                          capture_output=True, text=True, timeout=180, env=environment)
 
 
 def feed(pipeline, raw: bytes) -> dict:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from intake.base.config import ConfigError, load_settings
-from tests.configs import write_config
+from tests.configs import set_key, write_config
 
 EXAMPLE = Path(__file__).parents[1] / "config.example.toml"
 
@@ -23,10 +23,9 @@ def test_example_config_carries_the_2023_notice():
 
 def test_next_years_figures_come_from_the_file(tmp_path):
     path = write_config(tmp_path)
-    text = path.read_text(encoding="utf-8").replace(
-        "[competition]\n", "[competition]\nword_limit_story = 800\nstatistics_start = 2023-03-01\n"
-                           'statistics_end = "2024-02-29"\npromoter_nominations_per_unit = 2\n')
-    path.write_text(text, encoding="utf-8")
+    for line in ("word_limit_story = 800", "statistics_start = 2023-03-01", 'statistics_end = "2024-02-29"',
+                 "promoter_nominations_per_unit = 2"):
+        set_key(path, "competition", line)
     c = load_settings(path).competition
     assert c.word_limit_story == 800 and c.promoter_nominations_per_unit == 2
     assert (c.statistics_start, c.statistics_end) == (date(2023, 3, 1), date(2024, 2, 29))
@@ -35,9 +34,7 @@ def test_next_years_figures_come_from_the_file(tmp_path):
 @pytest.mark.parametrize("line", ["statistics_start = 2022-03-01T00:00:00", 'statistics_end = "2月28日"',
                                   "statistics_end = 2021-02-28", 'word_limit_story = "700字"'])
 def test_bad_competition_figure_is_named(tmp_path, line):
-    path = write_config(tmp_path)
-    path.write_text(path.read_text(encoding="utf-8").replace("[competition]\n", f"[competition]\n{line}\n"),
-                    encoding="utf-8")
+    path = set_key(write_config(tmp_path), "competition", line)
     with pytest.raises(ConfigError) as caught:
         load_settings(path)
     assert "[competition] " + line.split()[0] in str(caught.value)

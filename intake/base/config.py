@@ -1,40 +1,60 @@
 """TOML configuration → frozen, typed settings.
 
-Loaded once and passed explicitly. A wrong or missing key raises
-`ConfigError` with one line that names the key and the file; secrets are
-read only from the environment variables the file names.
+Loaded once and passed explicitly. The dataclasses below are the only place
+that holds defaults; the loader reads what the file gives and leaves the rest
+to them. A misspelt key or section, a wrong value or a missing key raises
+`ConfigError` with one line that names the file, the key and what to write
+instead; secrets are read only from the environment variables the file names.
 """
 from __future__ import annotations
 
+import difflib
 import email.utils
 import os
 import tomllib
-from dataclasses import dataclass, replace
+import typing
+from dataclasses import MISSING, dataclass, field, fields, replace
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Any
-from urllib.parse import urlsplit
+from typing import Any, Callable
+from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+EXAMPLE_FILE = "config.example.toml"
 
 
 class ConfigError(Exception):
     """A configuration problem, said in one line that names key and file."""
 
 
+def _usable_cores() -> int:
+    """CPUs this process may run on; sched_getaffinity exists on Linux only."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
 @dataclass(frozen=True)
 class CompetitionSettings:
+    """[competition]: this year's notice. What names this year has no default here:
+    the file says it (config.example.toml carries the 2023 notice)."""
+
     name: str
     deadline: datetime
-    timezone: ZoneInfo
     code_prefix: str
-    code_digits: int
-    quota_per_enterprise: int
-    presenters_min: int
-    presenters_max: int
-    topic_types: tuple[str, ...]
+    # Who signs the replies (落款).
     organiser: str
-    contact: str
-    next_steps: str
+    # The period 附件7 must cover (统计期间), both days included.
+    statistics_start: date
+    statistics_end: date
+    timezone: ZoneInfo = ZoneInfo("Asia/Shanghai")
+    code_digits: int = 3
+    quota_per_enterprise: int = 20
+    presenters_min: int = 2
+    presenters_max: int = 5
+    topic_types: tuple[str, ...] = ("问题解决型", "创新型")
+    contact: str = ""
+    next_steps: str = ""
     # Word limits (字数) of the notice's free texts, counted as Word's 字数统计 counts.
     word_limit_story: int = 700
     word_limit_team_materials: int = 5000
@@ -43,13 +63,14 @@ class CompetitionSettings:
     # Nominations one unit may make (各会员单位限推荐1个/1名).
     enterprise_nominations_per_unit: int = 1
     promoter_nominations_per_unit: int = 1
-    # The period 附件7 must cover (统计期间), both days included.
-    statistics_start: date = date(2022, 3, 1)
-    statistics_end: date = date(2023, 2, 28)
     # A folder whose reply templates replace the built-in ones (回复模板), file by file.
     templates_dir: Path | None = None
     # Words that name this competition in a mail beside `name` (the notice's file number …).
     identifying_words: tuple[str, ...] = ()
+
+
+def _default_workers() -> int:
+    return min(2, _usable_cores())
 
 
 @dataclass(frozen=True)
@@ -57,19 +78,28 @@ class StoreSettings:
     url: str
     archive_dir: Path
     # Processes that parse mails and read attachments ahead (0: all in the main process).
-    workers: int = 2
+    workers: int = field(default_factory=_default_workers)
+
+    @property
+    def shown_url(self) -> str:
+        """The URL to print: a password in it is masked."""
+        parts = urlsplit(self.url)
+        if not parts.password:
+            return self.url
+        netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+        return urlunsplit(parts._replace(netloc=netloc))
 
 
 @dataclass(frozen=True)
 class MailboxSettings:
-    url: str
-    username: str
-    password_env: str
-    folder: str
-    ca_file: Path | None
-    batch_size: int
-    timeout: float
-    poll_interval: float
+    url: str = "imaps://imap.163.com:993"
+    username: str = ""
+    password_env: str = "INTAKE_IMAP_PASSWORD"
+    folder: str = "INBOX"
+    ca_file: Path | None = None
+    batch_size: int = 50
+    timeout: float = 60.0
+    poll_interval: float = 60.0
     # IMAP IDLE where the server offers it (Dovecot does, 163.com does not).
     idle: bool = True
     # Seconds one IDLE lasts before it is renewed; a silently dead connection shows within it.
@@ -93,15 +123,17 @@ class MailboxSettings:
 
 @dataclass(frozen=True)
 class SmtpSettings:
-    transport: str
-    url: str
-    username: str
-    password_env: str
+    # The From address with display name; the file's key is `from`.
     sender: str
-    directory: Path
-    timeout: float
-    daily_cap_per_sender: int
-    ca_file: Path | None
+    transport: str = "smtp"
+    url: str = "smtps://smtp.163.com:465"
+    username: str = ""
+    password_env: str = "INTAKE_SMTP_PASSWORD"
+    # Relative to the configuration file's folder.
+    directory: Path = Path("replies")
+    timeout: float = 60.0
+    daily_cap_per_sender: int = 20
+    ca_file: Path | None = None
     # Replies sent per minute at most (163.com blocks heavy senders).
     rate_per_minute: int = 10
     # Backoff after a temporary failure: first wait, longest wait, attempts before giving up.
@@ -116,8 +148,9 @@ class SmtpSettings:
 
 @dataclass(frozen=True)
 class DigestSettings:
-    to: tuple[str, ...]
-    send_at: time
+    # Secretariat addresses; none: the digest is only written to disk.
+    to: tuple[str, ...] = ()
+    send_at: time = time(18, 0)
 
 
 @dataclass(frozen=True)
@@ -187,36 +220,35 @@ class Settings:
         return frozenset(address.lower() for address in found if address)
 
 
+_KIND_NAMES = {str: "a string", int: "an integer", float: "a number", bool: "true or false", list: "a list"}
+
+
 class _Table:
-    """Typed reads from one TOML table, with errors that name key and file."""
+    """Typed reads from one TOML table; a problem is a ConfigError naming the key."""
 
     def __init__(self, data: dict[str, Any], name: str, path: Path):
         self.data, self.name, self.path = data, name, path
 
     def _fail(self, key: str, why: str) -> ConfigError:
-        return ConfigError(f"{self.path}: [{self.name}] {key} {why}")
+        return ConfigError(f"[{self.name}] {key} {why}")
 
-    def get(self, key: str, kind: type, default: Any = ...) -> Any:
-        if key not in self.data:
-            if default is ...:
-                raise self._fail(key, "is missing")
-            return default
+    def get(self, key: str, kind: type | tuple[type, ...]) -> Any:
         value = self.data[key]
         if kind is float and isinstance(value, int) and not isinstance(value, bool):
             value = float(value)
         if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-            expected = "date and time" if isinstance(kind, tuple) else kind.__name__
-            raise self._fail(key, f"must be a {expected}, not {value!r}")
+            expected = "a date and time" if isinstance(kind, tuple) else _KIND_NAMES[kind]
+            raise self._fail(key, f"must be {expected}, not {value!r}")
         return value
 
-    def choice(self, key: str, choices: tuple[str, ...], default: str) -> str:
-        value = self.get(key, str, default)
+    def choice(self, key: str, choices: tuple[str, ...]) -> str:
+        value = self.get(key, str)
         if value not in choices:
             raise self._fail(key, f"must be one of {', '.join(choices)}, not {value!r}")
         return value
 
-    def url(self, key: str, schemes: tuple[str, ...], default: Any = ...) -> str:
-        value = self.get(key, str, default)
+    def url(self, key: str, schemes: tuple[str, ...]) -> str:
+        value = self.get(key, str)
         if urlsplit(value).scheme not in schemes:
             raise self._fail(key, f"must start with {' or '.join(s + '://' for s in schemes)}, not {value!r}")
         return value
@@ -232,188 +264,231 @@ class _Table:
             raise self._fail(key, "needs a UTC offset, e.g. 2023-03-03T00:00:00+08:00")
         return value
 
-    def path_(self, key: str, default: Any = ...) -> Path | None:
-        value = self.get(key, str, default)
-        if value is None:
-            return None
-        path = Path(value).expanduser()
-        return path if path.is_absolute() else (self.path.parent / path)
+    def day(self, key: str) -> date:
+        """A calendar day: a TOML local date (2022-03-01) or the same as a string."""
+        value = self.data[key]
+        if isinstance(value, datetime) or not isinstance(value, (date, str)):
+            raise self._fail(key, f"must be a date such as 2022-03-01, not {value!r}")
+        try:
+            return date.fromisoformat(value) if isinstance(value, str) else value
+        except ValueError:
+            raise self._fail(key, f"is not a date such as 2022-03-01: {value!r}") from None
 
-    def strings(self, key: str, default: Any = ...) -> tuple[str, ...]:
-        value = self.get(key, list, default)
+    def clock(self, key: str) -> time:
+        value = self.get(key, str)
+        try:
+            return time.fromisoformat(value)
+        except ValueError:
+            raise self._fail(key, f"must be a time such as 18:00, not {value!r}") from None
+
+    def zone(self, key: str) -> ZoneInfo:
+        value = self.get(key, str)
+        try:
+            return ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise self._fail(key, f"is not a known time zone such as Asia/Shanghai: {value!r}") from None
+
+    def path_(self, key: str) -> Path:
+        return Path(self.get(key, str)).expanduser()
+
+    def strings(self, key: str) -> tuple[str, ...]:
+        value = self.get(key, list)
         if not all(isinstance(item, str) for item in value):
             raise self._fail(key, "must be a list of strings")
         return tuple(value)
 
+    def positive(self, key: str) -> float:
+        value = self.get(key, float)
+        if value <= 0:
+            raise self._fail(key, f"must be a positive number of seconds, not {value!r}")
+        return value
 
-def _day(table: _Table, key: str, default: date) -> date:
-    """A calendar day: a TOML local date (2022-03-01) or the same as a string."""
-    value = table.data.get(key, default)
-    if isinstance(value, datetime) or not isinstance(value, (date, str)):
-        raise table._fail(key, f"must be a date such as 2022-03-01, not {value!r}")
-    if isinstance(value, str):
-        try:
-            value = date.fromisoformat(value)
-        except ValueError:
-            raise table._fail(key, f"is not a date such as 2022-03-01: {value!r}") from None
-    return value
+    def days(self, key: str) -> tuple[int, ...]:
+        """One whole number of days or a list of them; [] means none."""
+        value = self.data[key]
+        value = [value] if isinstance(value, int) and not isinstance(value, bool) else value
+        if not isinstance(value, list) or not all(
+                isinstance(d, int) and not isinstance(d, bool) and d >= 0 for d in value):
+            raise self._fail(key, f"must be a whole number of days or a list of them, not {value!r}")
+        return tuple(sorted(set(value), reverse=True))
 
 
-def _table(doc: dict[str, Any], name: str, path: Path) -> _Table:
-    value = doc.get(name, {})
+Reader = Callable[[_Table, str], Any]
+
+# How a value of each field type is read; a field may name its own reader instead.
+_READERS: dict[Any, Reader] = {
+    str: lambda t, k: t.get(k, str), int: lambda t, k: t.get(k, int), float: lambda t, k: t.get(k, float),
+    bool: lambda t, k: t.get(k, bool), datetime: _Table.datetime, date: _Table.day, time: _Table.clock,
+    ZoneInfo: _Table.zone, Path: _Table.path_, Path | None: _Table.path_, tuple[str, ...]: _Table.strings,
+    tuple[int, ...]: _Table.days,
+}
+
+
+@dataclass(frozen=True)
+class _Section:
+    """One [table] of the file: the dataclass it fills and the fields read in their own way."""
+
+    settings: type
+    readers: dict[str, Reader] = field(default_factory=dict)
+    # Field name → key in the file, where they differ (`from` is a Python keyword).
+    keys: dict[str, str] = field(default_factory=dict)
+
+    def key_names(self) -> dict[str, str]:
+        """Key in the file → field name."""
+        return {self.keys.get(f.name, f.name): f.name for f in fields(self.settings)}
+
+
+SECTIONS: dict[str, _Section] = {
+    "competition": _Section(CompetitionSettings),
+    "store": _Section(StoreSettings),
+    "mailbox": _Section(MailboxSettings, {"url": lambda t, k: t.url(k, ("imaps", "imap")),
+                                          "idle_timeout": _Table.positive, "reconnect_max": _Table.positive}),
+    "smtp": _Section(SmtpSettings, {
+        "transport": lambda t, k: t.choice(k, ("smtp", "directory")),
+        "url": lambda t, k: t.url(k, ("smtps", "smtp+starttls", "smtp")),
+        "retry_initial": _Table.positive, "retry_max": _Table.positive,
+        "sent_copy": lambda t, k: t.choice(k, ("off", "append", "server"))}, keys={"sender": "from"}),
+    "digest": _Section(DigestSettings),
+    "reminders": _Section(RemindersSettings),
+    "web": _Section(WebSettings),
+    "links": _Section(LinksSettings, {"timeout": _Table.positive}),
+}
+
+
+def _nearest(word: str, choices: typing.Iterable[str]) -> str | None:
+    found = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return found[0] if found else None
+
+
+def _unknown_key(table: str, key: str) -> str:
+    """What to say of a key [table] does not have: the nearest key, or the table that has it."""
+    near = _nearest(key, SECTIONS[table].key_names())
+    if near:
+        return f"[{table}] has no key {key} (did you mean {near}?)"
+    owners = [name for name, section in SECTIONS.items() if key in section.key_names()]
+    if owners:
+        return f"[{table}] has no key {key} (it belongs in [{owners[0]}])"
+    return f"[{table}] has no key {key} ({EXAMPLE_FILE} lists every key of [{table}])"
+
+
+def _unknown_top(key: str, value: Any) -> str:
+    """What to say of a section the program does not know, or a key outside any section."""
     if not isinstance(value, dict):
-        raise ConfigError(f"{path}: [{name}] must be a table")
-    return _Table(value, name, path)
+        owners = [name for name, section in SECTIONS.items() if key in section.key_names()]
+        where = f"[{owners[0]}]" if owners else "its section"
+        return f"{key} stands outside any section (move it under {where})"
+    near = _nearest(key, SECTIONS)
+    hint = f"did you mean [{near}]?" if near else f"the sections are [{'], ['.join(SECTIONS)}]"
+    return f"there is no section [{key}] ({hint})"
+
+
+def _typos(doc: dict[str, Any]) -> list[str]:
+    """Every misspelt section and key of the file, in file order."""
+    problems = []
+    for name, value in doc.items():
+        if name not in SECTIONS:
+            problems.append(_unknown_top(name, value))
+        elif isinstance(value, dict):
+            known = SECTIONS[name].key_names()
+            problems += [_unknown_key(name, key) for key in value if key not in known]
+    return problems
+
+
+def _build(name: str, doc: dict[str, Any], path: Path) -> Any:
+    """The section's dataclass from the keys the file gives; its own defaults for the rest."""
+    section = SECTIONS[name]
+    data = doc.get(name, {})
+    if not isinstance(data, dict):
+        raise ConfigError(f"{name} must be a section: write [{name}] on a line of its own, its keys below it")
+    table, hints = _Table(data, name, path), typing.get_type_hints(section.settings)
+    values, missing = {}, []
+    for key, field_name in section.key_names().items():
+        if key in data:
+            read = section.readers.get(field_name) or _READERS[hints[field_name]]
+            values[field_name] = read(table, key)
+        elif _required(section.settings, field_name):
+            missing.append(key)
+    if missing:
+        raise ConfigError(f"[{name}] {', '.join(missing)} {'is' if len(missing) == 1 else 'are'} missing; "
+                          f"add {'it' if len(missing) == 1 else 'them'} as {EXAMPLE_FILE} shows")
+    return _beside(section.settings(**values), path.parent)
+
+
+def _required(cls: type, name: str) -> bool:
+    spec = next(f for f in fields(cls) if f.name == name)
+    return spec.default is MISSING and spec.default_factory is MISSING
+
+
+def _beside(settings: Any, folder: Path) -> Any:
+    """Relative paths, the defaults' too, are relative to the configuration file's folder."""
+    moved = {f.name: folder / value for f in fields(settings)
+             if isinstance(value := getattr(settings, f.name), Path) and not value.is_absolute()}
+    return replace(settings, **moved) if moved else settings
+
+
+def _check(settings: Settings) -> None:
+    """Rules between values of one section, said as the key to change."""
+    c, st, sm, wb, ln = settings.competition, settings.store, settings.smtp, settings.web, settings.links
+    rules = [
+        (c.statistics_end < c.statistics_start, "[competition] statistics_end is before statistics_start"),
+        (st.workers < 0, f"[store] workers must be 0 or more, not {st.workers}"),
+        ("://" not in st.url, "[store] url must be an SQLAlchemy URL such as sqlite:///intake.db"),
+        (sm.rate_per_minute < 1, f"[smtp] rate_per_minute must be at least 1, not {sm.rate_per_minute}"),
+        (sm.max_attempts < 1, f"[smtp] max_attempts must be at least 1, not {sm.max_attempts}"),
+        (not 0 < wb.port < 65536, f"[web] port must be a TCP port (1-65535), not {wb.port!r}"),
+        (wb.session_minutes <= 0,
+         f"[web] session_minutes must be a positive number of minutes, not {wb.session_minutes!r}"),
+        (ln.max_mb <= 0, f"[links] max_mb must be a positive number of megabytes, not {ln.max_mb!r}"),
+    ]
+    problems = [why for broken, why in rules if broken]
+    if problems:
+        raise ConfigError("; ".join(problems))
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(
+            f"{path}: configuration file not found; copy {EXAMPLE_FILE} to config.toml and edit it "
+            f"(cp {EXAMPLE_FILE} config.toml), or name another file with --config FILE or $INTAKE_CONFIG"
+        ) from None
+    except IsADirectoryError:
+        raise ConfigError(f"{path}: is a folder, not a configuration file; name the file itself") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
+        raise ConfigError(f"{path}: not valid TOML ({err}); correct it there") from None
 
 
 def load_settings(path: Path) -> Settings:
-    """Read and check the whole file; raise ConfigError on the first problem."""
+    """Read and check the whole file; raise one ConfigError that says every misspelling, else the
+    first wrong value of each section."""
+    doc = _read(path)
+    problems = _typos(doc)
+    if problems:
+        raise ConfigError(f"{path}: {'; '.join(problems)}")
+    built: dict[str, Any] = {}
+    for name in SECTIONS:
+        try:
+            built[name] = _build(name, doc, path)
+        except ConfigError as err:
+            problems.append(str(err))
+    if problems:
+        raise ConfigError(f"{path}: {'; '.join(problems)}")
+    settings = Settings(path=path, **built)
     try:
-        doc = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: configuration file not found") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
-        raise ConfigError(f"{path}: not valid TOML: {err}") from None
-
-    comp = _table(doc, "competition", path)
-    tz_name = comp.get("timezone", str, "Asia/Shanghai")
-    try:
-        tz = ZoneInfo(tz_name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(f"{path}: [competition] timezone is not a known time zone: {tz_name!r}") from None
-    competition = CompetitionSettings(
-        name=comp.get("name", str),
-        deadline=comp.datetime("deadline"),
-        timezone=tz,
-        code_prefix=comp.get("code_prefix", str),
-        code_digits=comp.get("code_digits", int, 3),
-        quota_per_enterprise=comp.get("quota_per_enterprise", int, 20),
-        presenters_min=comp.get("presenters_min", int, 2),
-        presenters_max=comp.get("presenters_max", int, 5),
-        topic_types=comp.strings("topic_types", ["问题解决型", "创新型"]),
-        organiser=comp.get("organiser", str, "山西省通信行业协会秘书处"),
-        contact=comp.get("contact", str, ""),
-        next_steps=comp.get("next_steps", str, ""),
-        word_limit_story=comp.get("word_limit_story", int, 700),
-        word_limit_team_materials=comp.get("word_limit_team_materials", int, 5000),
-        word_limit_qc_summary=comp.get("word_limit_qc_summary", int, 3000),
-        word_limit_team_summary=comp.get("word_limit_team_summary", int, 2000),
-        enterprise_nominations_per_unit=comp.get("enterprise_nominations_per_unit", int, 1),
-        promoter_nominations_per_unit=comp.get("promoter_nominations_per_unit", int, 1),
-        statistics_start=_day(comp, "statistics_start", date(2022, 3, 1)),
-        statistics_end=_day(comp, "statistics_end", date(2023, 2, 28)),
-        templates_dir=comp.path_("templates_dir", None),
-        identifying_words=comp.strings("identifying_words", []),
-    )
-    if competition.statistics_end < competition.statistics_start:
-        raise ConfigError(f"{path}: [competition] statistics_end is before statistics_start")
-
-    st = _table(doc, "store", path)
-    store = StoreSettings(
-        url=st.get("url", str),
-        archive_dir=st.path_("archive_dir"),
-        workers=st.get("workers", int, min(2, len(os.sched_getaffinity(0)))),
-    )
-    if store.workers < 0:
-        raise st._fail("workers", f"must be 0 or more, not {store.workers}")
-    if "://" not in store.url:
-        raise ConfigError(f"{path}: [store] url must be an SQLAlchemy URL such as sqlite:///intake.db")
-    if store.url.startswith("sqlite:///") and not store.url.startswith("sqlite:////"):
-        relative = store.url.removeprefix("sqlite:///")
-        store = replace(store, url=f"sqlite:///{path.parent / relative}")
-
-    mb = _table(doc, "mailbox", path)
-    mailbox = MailboxSettings(
-        url=mb.url("url", ("imaps", "imap"), "imaps://imap.163.com:993"),
-        username=mb.get("username", str, ""),
-        password_env=mb.get("password_env", str, "INTAKE_IMAP_PASSWORD"),
-        folder=mb.get("folder", str, "INBOX"),
-        ca_file=mb.path_("ca_file", None),
-        batch_size=mb.get("batch_size", int, 50),
-        timeout=mb.get("timeout", float, 60.0),
-        poll_interval=mb.get("poll_interval", float, 60.0),
-        idle=mb.get("idle", bool, True),
-        idle_timeout=_positive(mb, "idle_timeout", 25.0),
-        reconnect_max=_positive(mb, "reconnect_max", 300.0),
-    )
-
-    sm = _table(doc, "smtp", path)
-    smtp = SmtpSettings(
-        transport=sm.choice("transport", ("smtp", "directory"), "smtp"),
-        url=sm.url("url", ("smtps", "smtp+starttls", "smtp"), "smtps://smtp.163.com:465"),
-        username=sm.get("username", str, ""),
-        password_env=sm.get("password_env", str, "INTAKE_SMTP_PASSWORD"),
-        sender=sm.get("from", str),
-        directory=sm.path_("directory", "replies"),
-        timeout=sm.get("timeout", float, 60.0),
-        daily_cap_per_sender=sm.get("daily_cap_per_sender", int, 20),
-        ca_file=sm.path_("ca_file", None),
-        rate_per_minute=sm.get("rate_per_minute", int, 10),
-        retry_initial=_positive(sm, "retry_initial", 30.0),
-        retry_max=_positive(sm, "retry_max", 3600.0),
-        max_attempts=sm.get("max_attempts", int, 10),
-        sent_copy=sm.choice("sent_copy", ("off", "append", "server"), "off"),
-        sent_folder=sm.get("sent_folder", str, ""),
-    )
-    if smtp.rate_per_minute < 1 or smtp.max_attempts < 1:
-        raise ConfigError(f"{path}: [smtp] rate_per_minute and max_attempts must be at least 1")
-
-    dg = _table(doc, "digest", path)
-    send_at = dg.get("send_at", str, "18:00")
-    try:
-        send_time = time.fromisoformat(send_at)
-    except ValueError:
-        raise ConfigError(f"{path}: [digest] send_at must be a time such as 18:00, not {send_at!r}") from None
-    digest = DigestSettings(to=dg.strings("to", []), send_at=send_time)
-
-    return Settings(path=path, competition=competition, store=store,
-                    mailbox=mailbox, smtp=smtp, digest=digest, reminders=_reminders(doc, path),
-                    web=_web(doc, path), links=_links(doc, path))
+        _check(settings)
+    except ConfigError as err:
+        raise ConfigError(f"{path}: {err}") from None
+    return _sqlite_beside(settings)
 
 
-def _links(doc: dict[str, Any], path: Path) -> LinksSettings:
-    ln = _table(doc, "links", path)
-    links = LinksSettings(fetch=ln.get("fetch", bool, False), hosts=ln.strings("hosts", list(DEFAULT_LINK_HOSTS)),
-                          http_hosts=ln.strings("http_hosts", []), max_mb=ln.get("max_mb", float, 50.0),
-                          timeout=_positive(ln, "timeout", 30.0))
-    if links.max_mb <= 0:
-        raise ln._fail("max_mb", f"must be a positive number of megabytes, not {links.max_mb!r}")
-    return links
-
-
-def _web(doc: dict[str, Any], path: Path) -> WebSettings:
-    wb = _table(doc, "web", path)
-    web = WebSettings(host=wb.get("host", str, "127.0.0.1"), port=wb.get("port", int, 8080),
-                      secret_env=wb.get("secret_env", str, "INTAKE_WEB_SECRET"),
-                      session_minutes=wb.get("session_minutes", float, 480.0),
-                      https_only=wb.get("https_only", bool, False))
-    if not 0 < web.port < 65536:
-        raise wb._fail("port", f"must be a TCP port (1-65535), not {web.port!r}")
-    if web.session_minutes <= 0:
-        raise wb._fail("session_minutes", f"must be a positive number of minutes, not {web.session_minutes!r}")
-    return web
-
-
-def _positive(table: _Table, key: str, default: float) -> float:
-    value = table.get(key, float, default)
-    if value <= 0:
-        raise table._fail(key, f"must be a positive number of seconds, not {value!r}")
-    return value
-
-
-def _reminders(doc: dict[str, Any], path: Path) -> RemindersSettings:
-    """[reminders]: days_before is one number or a list of them; [] turns reminders off."""
-    rm = _table(doc, "reminders", path)
-    days = rm.data.get("days_before", [3])
-    days = [days] if isinstance(days, int) and not isinstance(days, bool) else days
-    if not isinstance(days, list) or not all(isinstance(d, int) and not isinstance(d, bool) and d >= 0 for d in days):
-        raise rm._fail("days_before", f"must be a whole number of days or a list of them, not {days!r}")
-    send_at = rm.get("send_at", str, "09:00")
-    try:
-        at = time.fromisoformat(send_at)
-    except ValueError:
-        raise rm._fail("send_at", f"must be a time such as 09:00, not {send_at!r}") from None
-    return RemindersSettings(days_before=tuple(sorted(set(days), reverse=True)), send_at=at)
+def _sqlite_beside(settings: Settings) -> Settings:
+    """A relative SQLite file is relative to the configuration file's folder, like every path."""
+    url = settings.store.url
+    if not url.startswith("sqlite:///") or url.startswith("sqlite:////") or url == "sqlite:///:memory:":
+        return settings
+    store = replace(settings.store, url=f"sqlite:///{settings.path.parent / url.removeprefix('sqlite:///')}")
+    return replace(settings, store=store)
 
 
 def config_path(explicit: str | None) -> Path:
