@@ -266,7 +266,7 @@ def test_direct_download_link_is_fetched_archived_and_registered(pipeline, serve
     # Archived before it was read: a later reading takes the archived copy, not the link.
     [kept] = (pipeline.archive.root / "links" / message.raw_sha256).glob("*/*")
     assert kept.name == name and kept.read_bytes() == server.routes[path][2]
-    decision = pipeline.decide(parse_mail(raw_mail), message)
+    decision = pipeline.judge(parse_mail(raw_mail), message)
     assert server.hits == [path] and decision.submission is not None and not decision.submission.link_files
 
 

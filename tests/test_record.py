@@ -28,7 +28,7 @@ def pipeline(tmp_path):
 
 def _record(pipeline, raw: bytes) -> dict:
     message, mail = accepted(pipeline, raw)
-    decision = pipeline.decide(mail, message)
+    decision = pipeline.judge(mail, message)
     return record_decision(pipeline.store, pipeline.archive, pipeline.settings, message, mail, decision,
                            reply_composer(pipeline.settings))
 
@@ -73,7 +73,7 @@ def test_recording_twice_changes_nothing(pipeline):
     data = entry()
     raw = submission_mail(data, basic_files(data))
     message, mail = accepted(pipeline, raw)
-    decision = pipeline.decide(mail, message)
+    decision = pipeline.judge(mail, message)
     first = record_decision(pipeline.store, pipeline.archive, pipeline.settings, message, mail, decision,
                            reply_composer(pipeline.settings))
     again = record_decision(pipeline.store, pipeline.archive, pipeline.settings, message, mail, decision,

@@ -35,7 +35,7 @@ from intake.run.prepare import Prepared, Preparer, prepare, read_mail
 from intake.record.write import Decision, record_decision, record_unreadable
 from notifier.compose import reply_composer
 from intake.record.repeats import repeated_mail, repeated_results
-from intake.validators import RuleContext, decide, validate
+from intake.validators import RuleContext, validate, verdict_of
 from intake.validators.writeups import is_write_up
 from store import Store
 from store.models import Message, MessageStatus
@@ -161,7 +161,7 @@ class Pipeline:
             return record_unreadable(self.store, message, prepared.unreadable)
         # From reading the unit's history to committing the decision: see `Store.units_locked`.
         with self.store.units_locked(units_named(prepared.extraction.documents if prepared.extraction else ())):
-            decision = self.decide(prepared.mail, message, prepared.extraction)
+            decision = self.judge(prepared.mail, message, prepared.extraction)
             outcome = self.record(message, prepared.mail, decision)
         _log_outcome(outcome)
         return outcome
@@ -171,7 +171,7 @@ class Pipeline:
         return record_decision(self.store, self.archive, self.settings, message, mail, decision,
                                reply_composer(self.settings))
 
-    def decide(self, mail: IncomingMail, message: Message, extraction: Extraction | None = None) -> Decision:
+    def judge(self, mail: IncomingMail, message: Message, extraction: Extraction | None = None) -> Decision:
         """Classify, extract (unless done ahead), validate: everything short of writing it down."""
         prefix = self.settings.competition.code_prefix
         lookups: Lookups = look_up(self.store, mail, message.id, prefix)
@@ -217,7 +217,7 @@ class Pipeline:
         history = rule_history(self.store, submission, lookups.cited + repeated, message_id)
         findings = validate(submission, RuleContext(self.settings.competition, mail.received_at, history))
         findings = [*findings, *repeat_flags]
-        verdict = decide(findings)
+        verdict = verdict_of(findings)
         reply = ReplyType.DEFICIENCY_NOTICE if verdict is Verdict.DEFICIENT else ReplyType.ACKNOWLEDGEMENT
         return Decision(classification=kind, reason=why, documents=documents, files=extraction.files,
                         submission=submission, findings=tuple(findings), verdict=verdict, reply_type=reply,

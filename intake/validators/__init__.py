@@ -1,7 +1,7 @@
 """The rules of the notice, each a small module answering one question.
 
 Every rule is `check(submission, ctx) -> list[Finding]` and never raises for
-bad data; `decide` turns the findings into the verdict. Read RULES to know
+bad data; `verdict_of` turns the findings into the verdict. Read RULES to know
 what the product checks; the figures (quota, limits, dates) are the
 [competition] keys of the configuration.
 
@@ -17,12 +17,16 @@ provenance and keep the judgement they had.
 """
 from __future__ import annotations
 
+import logging
+
 from intake.base.model import Finding, Severity, Submission, Verdict
 from intake.validators import (
     completeness, confidential, consistency, deadline, documents, full_name, nominations, presenters, quota,
     report_structure, sender, stamp, statistics, team, topic, word_limit,
 )
 from intake.validators.context import History, RuleContext
+
+log = logging.getLogger("intake.validators")
 
 RULES = (
     # The files: did they arrive, can they be read?
@@ -60,16 +64,18 @@ def validate(submission: Submission, ctx: RuleContext) -> list[Finding]:
         try:
             findings.extend(rule(submission, ctx))
         except Exception as err:  # noqa: BLE001 - one broken rule must not lose the message
+            log.exception("Rule %s.%s failed on a mail from %s", rule.__module__, rule.__name__,
+                          submission.mail.sender)
             findings.append(Finding(code="MANUAL_REVIEW", severity=Severity.REVIEW,
                                     detail=f"规则 {rule.__module__}.{rule.__name__} 出错：{err}"))
     return findings
 
 
-def decide(findings: list[Finding]) -> Verdict:
+def verdict_of(findings: list[Finding]) -> Verdict:
     """Accepted unless some finding is a deficiency."""
     if any(f.severity is Severity.DEFICIENCY for f in findings):
         return Verdict.DEFICIENT
     return Verdict.ACCEPTED
 
 
-__all__ = ["RULES", "History", "RuleContext", "decide", "validate"]
+__all__ = ["RULES", "History", "RuleContext", "validate", "verdict_of"]

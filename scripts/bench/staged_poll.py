@@ -7,7 +7,7 @@ with timers; the totals (seconds) are written to STAGES.json at exit.
 In the main process (wall time): fetch (waiting for the IMAP download,
 which a thread runs ahead), archive
 (Pipeline.accept: archive file + ledger row), wait (for a worker's result:
-the main process had nothing else to do), validate (Pipeline.decide:
+the main process had nothing else to do), validate (Pipeline.judge:
 lookups, classify, rules), store (record_decision), reply (delivery over
 SMTP). In the worker processes (CPU time, sampled with psutil): prepare
 (parse_mail + extract_all). Also the peak memory of all the processes
@@ -93,7 +93,7 @@ def sample_workers(stop: threading.Event) -> None:
 
 poll_module.downloading_ahead = timed_generator("fetch", poll_module.downloading_ahead)
 pipeline_module.Pipeline.accept = timed("archive", pipeline_module.Pipeline.accept)
-pipeline_module.Pipeline.decide = timed("validate", pipeline_module.Pipeline.decide)
+pipeline_module.Pipeline.judge = timed("validate", pipeline_module.Pipeline.judge)
 pipeline_module.record_decision = timed("store", pipeline_module.record_decision)
 prepare_module.Preparer._result = timed("wait", prepare_module.Preparer._result)
 poll_module.deliver = timed("reply", poll_module.deliver)
