@@ -1,29 +1,20 @@
 """Arrivals per day as inline SVG, drawn on the server: no script, no chart library."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import date, timedelta, tzinfo
 
 from markupsafe import Markup, escape
 
-from notifier.chart import DayCount
-from intake.base.times import aware
+from notifier import statistics
+from notifier.statistics import DayCount
 
 WIDTH, HEIGHT, LEFT, BOTTOM, TOP = 720, 220, 36, 28, 16
 FORMS, OTHER, TODAY = "#2f6db5", "#aaaaaa", "#c00000"
-FORM_CLASSES = ("submission", "correction")
 
 
-def arrivals(messages, tz: tzinfo, today: date, days: int = 30) -> list[DayCount]:
-    """Mail per local day over the last `days` days up to today, forms apart from the rest."""
-    start = today - timedelta(days=days - 1)
-    forms: dict[date, int] = {}
-    other: dict[date, int] = {}
-    for m in messages:
-        day = aware(m.received_at).astimezone(tz).date()
-        bucket = forms if m.classification in FORM_CLASSES else other
-        bucket[day] = bucket.get(day, 0) + 1
-    return [DayCount(start + timedelta(days=i), forms.get(start + timedelta(days=i), 0),
-                     other.get(start + timedelta(days=i), 0)) for i in range(days)]
+def arrivals(messages, tz: tzinfo, today: date, days: int = 30) -> tuple[DayCount, ...]:
+    """Mail per local day over the last `days` days up to today."""
+    return statistics.arrivals(messages, tz, today - timedelta(days=days - 1), today)
 
 
 def arrivals_svg(counts: list[DayCount], today: date) -> Markup:
@@ -57,9 +48,3 @@ def arrivals_svg(counts: list[DayCount], today: date) -> Markup:
                          f'fill="{colour}">{c.day.month}/{c.day.day}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))
-
-
-def days_left(deadline: datetime, now: datetime) -> int:
-    """Days to the deadline, today included (as the digest counts them)."""
-    last_day = (deadline - timedelta(microseconds=1)).astimezone(now.tzinfo).date()
-    return max(0, (last_day - now.date()).days + 1)

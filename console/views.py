@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from intake.mime.parse import parse_mail
+from intake.mime.parse import archived_body
 from intake.validators.deadline import is_late
 from intake.base.times import aware
 from notifier.registry import LATE_LABEL, as_problem, status_label
@@ -19,7 +19,8 @@ from store.models import Message, Registration, StoredFinding
 
 from console import evidence
 from console.auth import check_password, csrf_ok, guarded, safe_next, start_session
-from console.chart import arrivals, arrivals_svg, days_left
+from console.chart import arrivals, arrivals_svg
+from notifier.statistics import days_left
 from console.decisions import is_rerunnable
 from console.wording import NOTICE_CODES, label
 
@@ -293,12 +294,8 @@ _SPACE = re.compile(r"[ \t]+")
 
 def _body(request: Request, message: Message) -> str:
     """The mail's text as the sender wrote it (shown escaped), '' when it cannot be read."""
-    try:
-        raw = request.app.state.pipeline.archive.read(message.archive_path)
-        return _SPACE.sub(" ", parse_mail(raw, aware(message.received_at)).body_text or "").strip()[:20000]
-    except Exception as err:  # noqa: BLE001 - a page never fails for one odd mail
-        log.info("Console: no body for message %s: %s", message.id, err)
-        return ""
+    text = archived_body(request.app.state.pipeline.archive, message.archive_path, message.received_at)
+    return _SPACE.sub(" ", text).strip()[:20000]
 
 
 @guarded

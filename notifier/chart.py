@@ -8,30 +8,17 @@ from __future__ import annotations
 
 import io
 import math
-from dataclasses import dataclass
 from datetime import date
 
 from PIL import Image, ImageDraw, ImageFont
 
 from intake.base import fonts
+from notifier.statistics import DayCount
 
 # Drawn at twice the size it is shown at, so it stays sharp on high-DPI screens.
 WIDTH, HEIGHT = 1280, 560
 LEFT, RIGHT, TOP, BOTTOM = 84, 36, 96, 64
 FORMS, OTHER, INK, GRID, TODAY = (47, 109, 181), (170, 170, 170), (51, 51, 51), (225, 225, 225), (192, 0, 0)
-
-
-@dataclass(frozen=True)
-class DayCount:
-    """Mail received on one day (competition time zone)."""
-
-    day: date
-    forms: int  # submissions and corrections
-    other: int
-
-    @property
-    def total(self) -> int:
-        return self.forms + self.other
 
 
 def _font(size: int) -> tuple[ImageFont.FreeTypeFont | ImageFont.ImageFont, bool]:

@@ -22,9 +22,11 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from intake.fetch.archive import Archive
 from intake.base.config import Settings
 from intake.base.times import cn_date, cn_datetime, cn_deadline
-from notifier.chart import DayCount, arrivals_png
+from notifier.chart import arrivals_png
+from notifier.statistics import FORM_CLASSES, DayCount, arrivals, days_left
 from notifier.compose import header_safe
 from intake.base.times import aware
+from intake.mime.parse import archived_body
 from notifier.registry import (
     LATE_LABEL, TEMPLATE_DIR, Problem, Registry, RegistryRow, as_problem, finding_title, load_registry,
     status_label,
@@ -37,7 +39,6 @@ from store.models import Message, MessageStatus, Outbox, OutboxStatus
 
 log = logging.getLogger("intake.notifier")
 
-FORM_CLASSES = ("submission", "correction")
 # Rows of the count table: key, label. Keys are classifications, split by verdict for forms.
 COUNT_ROWS = (
     ("submission:accepted", "报名邮件：材料齐全"),
@@ -170,9 +171,7 @@ class Digest:
 
     @property
     def days_left(self) -> int:
-        """Days to the deadline, today included: a 3月3日 00:00 deadline leaves 4 on 2月27日."""
-        last_day = (self.deadline - timedelta(microseconds=1)).date()
-        return max(0, (last_day - self.today).days + 1)
+        return days_left(self.deadline, self.now)
 
     @property
     def subject(self) -> str:
@@ -206,7 +205,7 @@ def build_digest(store: Store, settings: Settings, now: datetime) -> Digest:
         late=tuple(item for item in outstanding if item.status_label == LATE_LABEL),
         enterprises=len({r.enterprise for r in rows if r.enterprise}),
         counts=_counts(ledger, local_day, today),
-        arrivals=_arrivals(ledger, local_day, today),
+        arrivals=_arrivals(ledger, local_day, today, tz),
         new_today=tuple(r for r in rows if r.first_received.astimezone(tz).date() == today),
         outstanding=tuple(item for item in outstanding if item.status_label != LATE_LABEL),
         review=_review(registry, ledger, [f for f in standing if f.id not in settled]),
@@ -260,17 +259,11 @@ def _counts(ledger: list[Message], local_day: dict[int, date], today: date) -> t
     return tuple(rows)
 
 
-def _arrivals(ledger: list[Message], local_day: dict[int, date], today: date) -> tuple[DayCount, ...]:
+def _arrivals(ledger: list[Message], local_day: dict[int, date], today: date, tz) -> tuple[DayCount, ...]:
     """Per day over the last CHART_DAYS days (at least MIN_CHART_DAYS) up to today."""
     first = min(local_day.values(), default=today)
     start = min(max(first, today - timedelta(days=CHART_DAYS - 1)), today - timedelta(days=MIN_CHART_DAYS - 1))
-    forms: dict[date, int] = {}
-    other: dict[date, int] = {}
-    for m in ledger:
-        bucket = forms if m.classification in FORM_CLASSES else other
-        bucket[local_day[m.id]] = bucket.get(local_day[m.id], 0) + 1
-    days = [start + timedelta(days=i) for i in range((today - start).days + 1)]
-    return tuple(DayCount(day, forms.get(day, 0), other.get(day, 0)) for day in days)
+    return arrivals(ledger, tz, start, today)
 
 
 def _outstanding(rows: list[RegistryRow], ledger: list[Message], standing) -> tuple[Outstanding, ...]:
@@ -337,14 +330,7 @@ _SPACE = re.compile(r"\s+")
 
 def _excerpt(archive: Archive, message: Message, limit: int = 160) -> str:
     """The question itself, from the archived mail; '' when it cannot be read."""
-    from intake.mime.parse import parse_mail
-
-    try:
-        text = parse_mail(archive.read(message.archive_path), aware(message.received_at)).body_text
-    except Exception as err:  # noqa: BLE001 - a digest never fails for one odd mail
-        log.info("Digest: no excerpt for message %s: %s", message.id, err)
-        return ""
-    text = _SPACE.sub(" ", text or "").strip()
+    text = _SPACE.sub(" ", archived_body(archive, message.archive_path, message.received_at)).strip()
     return text if len(text) <= limit else text[:limit] + "……"
 
 

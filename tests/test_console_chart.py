@@ -5,7 +5,8 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from console.chart import arrivals, arrivals_svg, days_left
+from console.chart import arrivals, arrivals_svg
+from notifier.statistics import days_left
 from intake.base.times import aware
 from tests.test_console_common import close, make_console
 

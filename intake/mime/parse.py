@@ -10,6 +10,8 @@ from the parts mail-parser split out.
 """
 from __future__ import annotations
 
+import logging
+
 import base64
 import email.message
 import email.utils
@@ -21,10 +23,12 @@ from email.header import decode_header
 
 import mailparser
 
-from intake.fetch.archive import sha256_hex
+from intake.fetch.archive import Archive, sha256_hex
 from intake.base.model import Attachment, IncomingMail
 from intake.base.text import has_surrogates, storable
 from intake.base.times import aware
+
+log = logging.getLogger("intake.parse")
 
 # Every label Python (or a sender) uses for GB2312/GBK; all read as GB18030.
 _GB_ALIASES = (rb"gb2312|gb_2312-80|gb_2312|gb2312-80|gb2312-1980|csgb2312|gbk|x-gbk|cp936|ms936"
@@ -299,3 +303,13 @@ def file_received_time(raw: bytes) -> datetime:
     except Exception:  # noqa: BLE001 - any header garbage just means "unknown"
         headers = {}
     return received_time(headers) or datetime.now(timezone.utc)
+
+
+def archived_body(archive: Archive, path: str, received_at: datetime) -> str:
+    """The body text of an archived message, for a page or a digest; '' when it cannot be
+    read (a page never fails for one odd mail)."""
+    try:
+        return parse_mail(archive.read(path), aware(received_at)).body_text or ""
+    except Exception as err:  # noqa: BLE001 - reported, and the page goes on
+        log.info("Parse: no body for archived %s: %s", path, err)
+        return ""
