@@ -1,5 +1,5 @@
-"""Real inputs for the tests of one room: files built by intake/fixtures, read by the real
-extractors, put together as the pipeline's validate stage puts them (intake/pipeline.py `_check`).
+"""Real inputs for the tests of one room: files built by samples/, read by the real
+extractors, put together as the pipeline's validate stage puts them (intake/run/pipeline.py `_check`).
 
 Builders are cached: the same form is built once per test session.
 """
