@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
+import signal
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -93,6 +95,11 @@ class Preparer:
         self.workers, self.task, self.timeout = workers, task, timeout
         self.ahead = ahead or max(2, 3 * workers)
         self._pool: ProcessPoolExecutor | None = None
+        # Which pool a future ran on (a counter), and the worker processes' ids as each
+        # reports them on starting: what a timeout kills, without the executor's internals.
+        self._generation = 0
+        self._started: multiprocessing.SimpleQueue | None = None
+        self._pids: set[int] = set()
 
     def map(self, items: Iterable[T], load: Callable[[T], Loaded | None]) -> Iterator[
             tuple[T, Prepared | Exception | None]]:
@@ -126,10 +133,12 @@ class Preparer:
 
     def _submit(self, loaded: Loaded) -> Future:
         try:
-            return self._executor().submit(self.task, *loaded)
+            running = self._executor().submit(self.task, *loaded)
         except BrokenProcessPool:
             self._restart()
-            return self._executor().submit(self.task, *loaded)
+            running = self._executor().submit(self.task, *loaded)
+        running.generation = self._generation
+        return running
 
     def _result(self, loaded: Loaded | Exception | None, running: Future | None) -> Prepared | Exception | None:
         if not isinstance(loaded, tuple):
@@ -142,10 +151,11 @@ class Preparer:
             except BrokenProcessPool:
                 # The pool is gone and every message in it; only the one that killed it
                 # should pay. Its turn comes first (order), so it is tried again, once.
-                self._restart(only_if_broken=True)
-                return self._wait(self._submit(loaded))
+                self._restart(broken=running)
+                running = self._submit(loaded)
+                return self._wait(running)
         except BrokenProcessPool:
-            self._restart(only_if_broken=True)
+            self._restart(broken=running)
             return WorkerDied("读取附件的进程异常退出（文件可能经过恶意构造）")
         except Exception as err:  # noqa: BLE001 - a timeout, a result that would not unpickle, ...
             return err
@@ -156,8 +166,7 @@ class Preparer:
         except FutureTimeout:
             # A running task cannot be cancelled: its worker is killed (the others' messages
             # are then tried again) and the pool started afresh.
-            for process in list((self._pool._processes or {}).values()) if self._pool else ():
-                process.kill()
+            self._kill_workers()
             self._restart()
             raise PrepareTimeout(f"读取附件超过 {self.timeout:g} 秒仍未完成（文件结构异常），已停止") from None
 
@@ -165,13 +174,28 @@ class Preparer:
         if self._pool is None:
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(["intake.run.prepare", "intake.extractors.attachments", "intake.mime.downloads"])
-            self._pool = ProcessPoolExecutor(self.workers, mp_context=context)
+            self._started = context.SimpleQueue()
+            self._pids = set()
+            self._generation += 1
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=context, initializer=_report_start,
+                                             initargs=(self._started,))
         return self._pool
 
-    def _restart(self, only_if_broken: bool = False) -> None:
-        """Drop the pool (the next task starts a new one); `only_if_broken`: unless the
-        current pool is a new, working one (its predecessor broke the future at hand)."""
-        if only_if_broken and self._pool is not None and not self._pool._broken:
+    def _kill_workers(self) -> None:
+        """Kill the current pool's workers (a running task cannot be cancelled otherwise)."""
+        while self._started is not None and not self._started.empty():
+            self._pids.add(self._started.get())
+        for pid in self._pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+    def _restart(self, broken: Future | None = None) -> None:
+        """Drop the pool (the next task starts a new one); with `broken`, the future that
+        found its pool broken: only if that pool is still the current one (a new, working
+        pool is kept)."""
+        if broken is not None and getattr(broken, "generation", None) != self._generation:
             return
         log.warning("Prepare: a worker process died or was stopped; starting the pool again")
         if self._pool is not None:
@@ -188,3 +212,8 @@ def _call(func, arg):
         return func(arg)
     except Exception as err:  # noqa: BLE001 - e.g. the archive file cannot be read
         return err
+
+
+def _report_start(started) -> None:
+    """In each new worker: tell the parent its process id."""
+    started.put(os.getpid())
