@@ -58,7 +58,7 @@ def _ingest(pipeline: Pipeline, args) -> int:
 
     failures, progress = 0, Progress("已处理")
     if progress.active:  # the counter replaces the per-message log lines on a terminal
-        logging.getLogger("intake.run.pipeline").setLevel(logging.WARNING)
+        logging.getLogger("intake.pipeline").setLevel(logging.WARNING)
 
     def accepted():
         for item in read_messages([Path(p) for p in args.paths]):

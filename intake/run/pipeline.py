@@ -43,7 +43,7 @@ from store.models import Message, MessageStatus
 if TYPE_CHECKING:
     from intake.extractors.attachments import Extraction
 
-log = logging.getLogger("intake.run.pipeline")
+log = logging.getLogger("intake.pipeline")
 
 
 @dataclass

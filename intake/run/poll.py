@@ -20,7 +20,7 @@ from intake.run.pipeline import Pipeline
 from notifier.send import DeliveryReport, sender_for
 from store.models import Message, MessageStatus
 
-log = logging.getLogger("intake.run.poll")
+log = logging.getLogger("intake.poll")
 
 T = TypeVar("T")
 

@@ -36,7 +36,7 @@ from notifier.remind import queue_reminders
 from intake.base.times import utcnow
 from notifier.send import sender_for
 
-log = logging.getLogger("intake.run.service")
+log = logging.getLogger("intake.service")
 # OSError numbers that mean the archive's disk, not the mail, is the problem.
 # The outbox looks for due retries this often when nothing wakes it.
 OUTBOX_WAKE = 5.0
