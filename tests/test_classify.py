@@ -6,6 +6,7 @@ is queued.
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 
 import pytest
@@ -151,3 +152,34 @@ def test_a_thank_you_to_our_receipt_gets_no_second_receipt(pipeline):
     assert outcome["classification"] == "inquiry" and outcome["reply"] is None
     assert len(pipeline.store.all_replies()) == 1
     assert first["submissions"][0]["number"] in outcome["classification_reason"]
+
+
+# -- the classifier on its own ------------------------------------------------------------
+
+def test_the_envelope_decides_our_own_mail_and_a_citation_with_files():
+    from intake.mime.parse import parse_mail
+    from intake.sort.classify import classify_envelope
+
+    data = sample_entry(5)
+    ours = parse_mail(submission_mail(dataclasses.replace(data, sender="qc@sxcia.example"), []))
+    cited = parse_mail(submission_mail(data, [("报名表.docx", entry_form_docx(data))]))
+    own = frozenset({"qc@sxcia.example"})
+    assert classify_envelope(ours, own_addresses=own, duplicate=False, cites=None).kind.value == "own_mail"
+    found = classify_envelope(cited, own_addresses=own, duplicate=False, cites="邮件引用总编号QC2023-001，按补正处理")
+    assert found.kind.value == "correction" and "QC2023-001" in found.reason
+    assert classify_envelope(cited, own_addresses=own, duplicate=False, cites=None) is None
+
+
+def test_words_alone_without_our_competition_are_no_registration(tmp_path):
+    from intake.base.config import load_settings
+    from intake.mime.parse import parse_mail
+    from intake.sort.classify import classify_content
+
+    competition = load_settings(write_config(tmp_path)).competition
+    data = sample_entry(6)
+    training = parse_mail(submission_mail(data, [], subject="QC小组培训班报名",
+                                          body="我单位报名参加贵中心的QC小组成果发表培训班，培训费已汇款，请查收。"))
+    ours = parse_mail(submission_mail(data, [], subject="QC成果竞赛报名",
+                                      body="我单位报名参加2023年全省全面质量管理成果竞赛，报名材料随后发送。"))
+    assert classify_content(training, (), competition).kind.value == "inquiry"
+    assert classify_content(ours, (), competition).kind.value == "submission"
