@@ -10,6 +10,9 @@ releases before the migrations did) is stamped and keeps its rows.
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import threading
 from datetime import datetime, timezone
 from pathlib import Path
@@ -299,3 +302,19 @@ def test_stores_opening_one_empty_database_at_once_all_succeed(store_url):
             assert connection.execute(text("SELECT count(*) FROM alembic_version")).scalar() == 1
     finally:
         engine.dispose()
+
+
+def test_an_installed_store_finds_its_migrations(tmp_path):
+    """The revisions ship as package data: a build of the package (what `pip install`
+    copies) upgrades a new store, with the source tree out of reach."""
+    root = Path(__file__).resolve().parents[1]
+    built = tmp_path / "lib"
+    subprocess.run([sys.executable, "-c", "from setuptools import setup; setup()", "-q",
+                    "egg_info", "--egg-base", str(tmp_path), "build_py", "--build-lib", str(built)],
+                   cwd=root, check=True, capture_output=True)
+    probe = ("import store, sys; from store import Store; Store(sys.argv[1]).close(); print(store.__file__)")
+    done = subprocess.run([sys.executable, "-c", probe, f"sqlite:///{tmp_path / 'intake.db'}"],
+                          cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(built)},
+                          check=True, capture_output=True, text=True)
+    assert done.stdout.strip() == str(built / "store" / "__init__.py")
+    assert revision_of(f"sqlite:///{tmp_path / 'intake.db'}") == head_revision()
