@@ -124,6 +124,26 @@ def _sqlite_ddl_transaction(connection: Connection) -> Iterator[None]:
         connection.commit()
 
 
+def draft_revision(message: str, folder: Path = MIGRATIONS / "versions") -> Path:
+    """Write the next revision's draft into `folder`, for a developer who changed a model:
+    Alembic's comparison of the models with a store at the newest revision (built in a
+    throwaway in-memory SQLite). Read it and complete it (data moves, server defaults for
+    new NOT NULL columns) before committing it with a test that upgrades a filled store."""
+    config = alembic_config([] if folder == MIGRATIONS / "versions" else [folder])
+    script = ScriptDirectory.from_config(config)
+    number = f"{len(list(script.walk_revisions())) + 1:04d}"
+    engine = create_engine("sqlite://")
+    try:
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+            written = command.revision(config, message=message, autogenerate=True, rev_id=number,
+                                       version_path=str(folder))
+    finally:
+        engine.dispose()
+    return Path(written.path)
+
+
 def _has_legacy_tables(connection: Connection) -> bool:
     return "message" in inspect(connection).get_table_names()
 
@@ -165,3 +185,9 @@ def _columns(connection: Connection) -> dict[str, set[str]]:
 def _escaped(path: Path) -> str:
     """A path as a value of Alembic's ConfigParser, which reads % as interpolation."""
     return str(path).replace("%", "%%")
+
+
+if __name__ == "__main__":  # python -m store.migrate "what the revision changes"
+    import sys
+
+    print(draft_revision(" ".join(sys.argv[1:]) or "schema change"))

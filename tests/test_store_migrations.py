@@ -22,15 +22,16 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect, text
+from sqlalchemy import Column, Integer, Table, inspect, text
 from sqlmodel import Session, SQLModel
+from sqlmodel.sql.sqltypes import AutoString, UTCDateTime
 
 from intake.config import load_settings
 from intake.fixtures import mails
 from intake.pipeline import Pipeline
 from store import Store, StoreError
 from store.db import make_engine
-from store.migrate import BASELINE, alembic_config, upgrade
+from store.migrate import BASELINE, alembic_config, draft_revision, upgrade
 from store.models import (
     Counter, MailboxCheckpoint, Message, MessageStatus, Outbox, Registration, StoredDocument, StoredFinding,
 )
@@ -318,3 +319,21 @@ def test_an_installed_store_finds_its_migrations(tmp_path):
                           check=True, capture_output=True, text=True)
     assert done.stdout.strip() == str(built / "store" / "__init__.py")
     assert revision_of(f"sqlite:///{tmp_path / 'intake.db'}") == head_revision()
+
+
+def test_a_changed_model_gets_a_draft_revision_after_the_newest(tmp_path):
+    """`python -m store.migrate "…"` drafts the next revision; here for a table a later
+    release might add, with SQLModel's column types named by what they create."""
+    probe = Table("draft_probe", SQLModel.metadata, Column("id", Integer, primary_key=True),
+                  Column("label", AutoString(), nullable=False), Column("seen_at", UTCDateTime()))
+    try:
+        draft = draft_revision("add draft probe", tmp_path)
+    finally:
+        SQLModel.metadata.remove(probe)
+    source = draft.read_text(encoding="utf-8")
+    assert draft.parent == tmp_path and draft.name.startswith(f"{int(head_revision()) + 1:04d}_")
+    assert f"down_revision = {head_revision()!r}" in source
+    assert "op.create_table('draft_probe'" in source
+    assert "sa.Column('label', sa.String(), nullable=False)" in source
+    assert "sa.Column('seen_at', sa.DateTime(timezone=True), nullable=True)" in source
+    assert "sqlmodel" not in source

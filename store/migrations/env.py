@@ -6,8 +6,19 @@ installed `intake` upgrades its store by itself.
 """
 from alembic import context
 from sqlmodel import SQLModel
+from sqlmodel.sql.sqltypes import AutoString, UTCDateTime
 
 import store.models  # noqa: F401 - registers the tables on SQLModel.metadata
+
+
+def render_plain_types(kind, obj, _context):
+    """Drafts name SQLModel's column types by what they create, as the baseline does."""
+    if kind == "type" and isinstance(obj, AutoString):
+        return "sa.String()"
+    if kind == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
+
 
 connection = context.config.attributes.get("connection")
 if connection is None:
@@ -19,6 +30,7 @@ context.configure(
     # SQLite alters a table by copying it; batch mode does that for revisions that need it.
     render_as_batch=connection.dialect.name == "sqlite",
     compare_type=True,
+    render_item=render_plain_types,
 )
 with context.begin_transaction():
     context.run_migrations()
