@@ -6,8 +6,8 @@ revisions in `store/migrations/versions/` change it instead, in one
 transaction: on PostgreSQL under an advisory lock (workers starting together
 wait for each other), on SQLite with the driver's own transaction handling
 switched off so that its DDL is transactional too. A store made by a release
-before the migrations (tables, no `alembic_version`) is stamped at the
-baseline first.
+before the migrations (tables, no `alembic_version`) is taken as the
+baseline first, once its tables are found to have the baseline's columns.
 """
 from __future__ import annotations
 
@@ -57,7 +57,8 @@ def upgrade(engine: Engine, config: Config | None = None) -> None:
     """Bring the store to the newest revision, all of it or nothing.
 
     An empty store is built from nothing; a store of a release before the
-    migrations is stamped at the baseline first; a store already at the newest
+    migrations is taken as the baseline first (refused, `SchemaError`, if a
+    table of it lacks a column); a store already at the newest
     revision is left as it is. A store of a newer release is refused
     (`SchemaError`) and left untouched.
     """
@@ -71,9 +72,9 @@ def upgrade(engine: Engine, config: Config | None = None) -> None:
                               "请运行更新版本的 intake，或从升级前的备份恢复。")
         if current is None and _has_legacy_tables(connection):
             _check_legacy(connection)
-            command.stamp(config, BASELINE)
+            command.upgrade(config, BASELINE)  # creates only the tables that release lacked
             current = BASELINE
-            log.info("Store: tables made before schema migrations, stamped at revision %s", BASELINE)
+            log.info("Store: tables made before schema migrations, taken as revision %s", BASELINE)
         command.upgrade(config, "head")
         now = MigrationContext.configure(connection).get_current_revision()
         if now != current:
@@ -149,14 +150,14 @@ def _has_legacy_tables(connection: Connection) -> bool:
 
 
 def _check_legacy(connection: Connection) -> None:
-    """Refuse to stamp a store that lacks a table or column of the baseline: it was
-    left by an older release than the baseline describes, and stamping it would be a lie."""
+    """Refuse a store whose tables lack a column of the baseline: it was left by an
+    older release than the baseline describes, and taking it as the baseline would be a
+    lie that breaks later. (Tables it lacks altogether the baseline adds, as `create_all` did.)"""
     have = _columns(connection)
-    want = _baseline_columns()
-    missing = [f"{table}.{column}" for table, columns in sorted(want.items())
-               for column in sorted(columns - have.get(table, set()))]
+    missing = [f"{table}.{column}" for table, columns in sorted(_baseline_columns().items()) if table in have
+               for column in sorted(columns - have[table])]
     if missing:
-        raise SchemaError("数据库由较早的版本创建，缺少以下表或列，无法自动升级："
+        raise SchemaError("数据库由较早的版本创建，表中缺少以下列，无法自动升级："
                           f"{'、'.join(missing[:10])}{' 等' if len(missing) > 10 else ''}。"
                           "请从备份恢复，或联系维护人员。")
 

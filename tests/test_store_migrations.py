@@ -268,16 +268,44 @@ def test_a_store_made_before_the_migrations_is_stamped_and_keeps_working(store_u
     assert numbers == ["QC2023-001", "QC2023-002"] == ["QC2023-001", outcome["submissions"][0]["number"]]
 
 
-def test_a_store_missing_baseline_tables_is_not_stamped(store_url):
+def test_a_store_from_before_the_console_gets_its_tables_and_keeps_its_rows(store_url):
     engine = make_engine(store_url)
     try:
         tables = [t for name, t in SQLModel.metadata.tables.items() if not name.startswith("console_")]
-        SQLModel.metadata.create_all(engine, tables=tables)  # an older release: no console yet
+        SQLModel.metadata.create_all(engine, tables=tables)  # a release before the console
+        with Session(engine) as session, session.begin():
+            legacy_rows(session)
     finally:
         engine.dispose()
-    with pytest.raises(StoreError, match="缺少以下表或列.*console_decision.action"):
+    before = snapshot(store_url)
+
+    Store(store_url).close()
+
+    assert snapshot(store_url) == before
+    assert revision_of(store_url) == head_revision()
+    engine = make_engine(store_url)
+    try:
+        with engine.connect() as connection:
+            assert compare_metadata(MigrationContext.configure(connection), SQLModel.metadata) == []
+    finally:
+        engine.dispose()
+
+
+def test_a_store_whose_table_lacks_a_column_is_refused_and_left_alone(store_url):
+    engine = make_engine(store_url)
+    try:
+        SQLModel.metadata.create_all(engine)
+        with engine.begin() as connection:  # an older release's outbox, from before Sent-folder filing
+            connection.execute(text("ALTER TABLE outbox DROP COLUMN filed_at"))
+    finally:
+        engine.dispose()
+    tables_before = schema_of(store_url)
+
+    with pytest.raises(StoreError, match="表中缺少以下列，无法自动升级：outbox.filed_at。请从备份恢复"):
         Store(store_url)
+
     assert revision_of(store_url) is None
+    assert schema_of(store_url) == tables_before
 
 
 def test_stores_opening_one_empty_database_at_once_all_succeed(store_url):

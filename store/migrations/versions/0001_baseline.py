@@ -2,10 +2,14 @@
 
 Written out table by table from `store/models.py` as it stood at the first
 release under Alembic; tests/test_store_migrations.py checks it against the
-models with Alembic's comparison. A store made by an earlier release (these
-tables, no `alembic_version`) is stamped at this revision, not built by it.
-Unnamed unique and foreign-key constraints are kept unnamed, as `create_all`
-left them, so a stamped store and a built one are the same.
+models with Alembic's comparison. Unnamed unique and foreign-key constraints
+are kept unnamed, as `create_all` left them, so that a store made by an
+earlier release and one built here are the same.
+
+A store made by an earlier release (its tables, no `alembic_version`) runs
+this revision too, after `store.migrate` has checked that its tables have
+every column: "if not exists" skips what it has and adds what that release
+did not know yet (the console's tables), as `create_all` did.
 
 Revision ID: 0001
 Revises:
@@ -26,14 +30,16 @@ def upgrade() -> None:
         sa.Column('name', sa.String(), nullable=False),
         sa.Column('password_hash', sa.String(), nullable=False),
         sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint('id')
+        sa.PrimaryKeyConstraint('id'),
+        if_not_exists=True,
     )
-    op.create_index(op.f('ix_console_user_name'), 'console_user', ['name'], unique=True)
+    op.create_index(op.f('ix_console_user_name'), 'console_user', ['name'], unique=True, if_not_exists=True)
 
     op.create_table('counter',
         sa.Column('name', sa.String(), nullable=False),
         sa.Column('value', sa.Integer(), nullable=False),
-        sa.PrimaryKeyConstraint('name')
+        sa.PrimaryKeyConstraint('name'),
+        if_not_exists=True,
     )
 
     op.create_table('mailboxcheckpoint',
@@ -44,7 +50,8 @@ def upgrade() -> None:
         sa.Column('last_uid', sa.Integer(), nullable=False),
         sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint('id'),
-        sa.UniqueConstraint('account', 'folder')
+        sa.UniqueConstraint('account', 'folder'),
+        if_not_exists=True,
     )
 
     op.create_table('message',
@@ -69,12 +76,13 @@ def upgrade() -> None:
         sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
         sa.Column('processed_at', sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint('id'),
-        sa.UniqueConstraint('account', 'folder', 'uidvalidity', 'uid')
+        sa.UniqueConstraint('account', 'folder', 'uidvalidity', 'uid'),
+        if_not_exists=True,
     )
-    op.create_index(op.f('ix_message_message_id'), 'message', ['message_id'], unique=False)
-    op.create_index(op.f('ix_message_raw_sha256'), 'message', ['raw_sha256'], unique=True)
-    op.create_index(op.f('ix_message_sender'), 'message', ['sender'], unique=False)
-    op.create_index(op.f('ix_message_status'), 'message', ['status'], unique=False)
+    op.create_index(op.f('ix_message_message_id'), 'message', ['message_id'], unique=False, if_not_exists=True)
+    op.create_index(op.f('ix_message_raw_sha256'), 'message', ['raw_sha256'], unique=True, if_not_exists=True)
+    op.create_index(op.f('ix_message_sender'), 'message', ['sender'], unique=False, if_not_exists=True)
+    op.create_index(op.f('ix_message_status'), 'message', ['status'], unique=False, if_not_exists=True)
 
     op.create_table('outbox',
         sa.Column('id', sa.Integer(), nullable=False),
@@ -95,13 +103,14 @@ def upgrade() -> None:
         sa.Column('filed_at', sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(['message_id'], ['message.id'],),
         sa.PrimaryKeyConstraint('id'),
-        sa.UniqueConstraint('message_id')
+        sa.UniqueConstraint('message_id'),
+        if_not_exists=True,
     )
-    op.create_index(op.f('ix_outbox_claimed_at'), 'outbox', ['claimed_at'], unique=False)
-    op.create_index(op.f('ix_outbox_next_attempt_at'), 'outbox', ['next_attempt_at'], unique=False)
-    op.create_index(op.f('ix_outbox_reply_message_id'), 'outbox', ['reply_message_id'], unique=False)
-    op.create_index(op.f('ix_outbox_status'), 'outbox', ['status'], unique=False)
-    op.create_index(op.f('ix_outbox_to_addr'), 'outbox', ['to_addr'], unique=False)
+    op.create_index(op.f('ix_outbox_claimed_at'), 'outbox', ['claimed_at'], unique=False, if_not_exists=True)
+    op.create_index(op.f('ix_outbox_next_attempt_at'), 'outbox', ['next_attempt_at'], unique=False, if_not_exists=True)
+    op.create_index(op.f('ix_outbox_reply_message_id'), 'outbox', ['reply_message_id'], unique=False, if_not_exists=True)
+    op.create_index(op.f('ix_outbox_status'), 'outbox', ['status'], unique=False, if_not_exists=True)
+    op.create_index(op.f('ix_outbox_to_addr'), 'outbox', ['to_addr'], unique=False, if_not_exists=True)
 
     op.create_table('registration',
         sa.Column('id', sa.Integer(), nullable=False),
@@ -120,11 +129,12 @@ def upgrade() -> None:
         sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(['first_message_id'], ['message.id'],),
         sa.ForeignKeyConstraint(['last_message_id'], ['message.id'],),
-        sa.PrimaryKeyConstraint('id')
+        sa.PrimaryKeyConstraint('id'),
+        if_not_exists=True,
     )
-    op.create_index(op.f('ix_registration_enterprise_key'), 'registration', ['enterprise_key'], unique=False)
-    op.create_index(op.f('ix_registration_number'), 'registration', ['number'], unique=True)
-    op.create_index(op.f('ix_registration_sender'), 'registration', ['sender'], unique=False)
+    op.create_index(op.f('ix_registration_enterprise_key'), 'registration', ['enterprise_key'], unique=False, if_not_exists=True)
+    op.create_index(op.f('ix_registration_number'), 'registration', ['number'], unique=True, if_not_exists=True)
+    op.create_index(op.f('ix_registration_sender'), 'registration', ['sender'], unique=False, if_not_exists=True)
 
     op.create_table('console_decision',
         sa.Column('id', sa.Integer(), nullable=False),
@@ -139,15 +149,16 @@ def upgrade() -> None:
         sa.Column('detail', sa.JSON(), nullable=True),
         sa.ForeignKeyConstraint(['message_id'], ['message.id'],),
         sa.ForeignKeyConstraint(['registration_id'], ['registration.id'],),
-        sa.PrimaryKeyConstraint('id')
+        sa.PrimaryKeyConstraint('id'),
+        if_not_exists=True,
     )
-    op.create_index(op.f('ix_console_decision_action'), 'console_decision', ['action'], unique=False)
-    op.create_index(op.f('ix_console_decision_created_at'), 'console_decision', ['created_at'], unique=False)
-    op.create_index(op.f('ix_console_decision_finding_id'), 'console_decision', ['finding_id'], unique=False)
-    op.create_index(op.f('ix_console_decision_message_id'), 'console_decision', ['message_id'], unique=False)
-    op.create_index(op.f('ix_console_decision_outbox_id'), 'console_decision', ['outbox_id'], unique=False)
-    op.create_index(op.f('ix_console_decision_registration_id'), 'console_decision', ['registration_id'], unique=False)
-    op.create_index(op.f('ix_console_decision_user'), 'console_decision', ['user'], unique=False)
+    op.create_index(op.f('ix_console_decision_action'), 'console_decision', ['action'], unique=False, if_not_exists=True)
+    op.create_index(op.f('ix_console_decision_created_at'), 'console_decision', ['created_at'], unique=False, if_not_exists=True)
+    op.create_index(op.f('ix_console_decision_finding_id'), 'console_decision', ['finding_id'], unique=False, if_not_exists=True)
+    op.create_index(op.f('ix_console_decision_message_id'), 'console_decision', ['message_id'], unique=False, if_not_exists=True)
+    op.create_index(op.f('ix_console_decision_outbox_id'), 'console_decision', ['outbox_id'], unique=False, if_not_exists=True)
+    op.create_index(op.f('ix_console_decision_registration_id'), 'console_decision', ['registration_id'], unique=False, if_not_exists=True)
+    op.create_index(op.f('ix_console_decision_user'), 'console_decision', ['user'], unique=False, if_not_exists=True)
 
     op.create_table('document',
         sa.Column('id', sa.Integer(), nullable=False),
@@ -164,11 +175,12 @@ def upgrade() -> None:
         sa.Column('archive_path', sa.String(), nullable=False),
         sa.ForeignKeyConstraint(['message_id'], ['message.id'],),
         sa.ForeignKeyConstraint(['registration_id'], ['registration.id'],),
-        sa.PrimaryKeyConstraint('id')
+        sa.PrimaryKeyConstraint('id'),
+        if_not_exists=True,
     )
-    op.create_index(op.f('ix_document_message_id'), 'document', ['message_id'], unique=False)
-    op.create_index(op.f('ix_document_registration_id'), 'document', ['registration_id'], unique=False)
-    op.create_index(op.f('ix_document_sha256'), 'document', ['sha256'], unique=False)
+    op.create_index(op.f('ix_document_message_id'), 'document', ['message_id'], unique=False, if_not_exists=True)
+    op.create_index(op.f('ix_document_registration_id'), 'document', ['registration_id'], unique=False, if_not_exists=True)
+    op.create_index(op.f('ix_document_sha256'), 'document', ['sha256'], unique=False, if_not_exists=True)
 
     op.create_table('finding',
         sa.Column('id', sa.Integer(), nullable=False),
@@ -181,11 +193,12 @@ def upgrade() -> None:
         sa.Column('detail', sa.Text(), nullable=False),
         sa.ForeignKeyConstraint(['message_id'], ['message.id'],),
         sa.ForeignKeyConstraint(['registration_id'], ['registration.id'],),
-        sa.PrimaryKeyConstraint('id')
+        sa.PrimaryKeyConstraint('id'),
+        if_not_exists=True,
     )
-    op.create_index(op.f('ix_finding_code'), 'finding', ['code'], unique=False)
-    op.create_index(op.f('ix_finding_message_id'), 'finding', ['message_id'], unique=False)
-    op.create_index(op.f('ix_finding_registration_id'), 'finding', ['registration_id'], unique=False)
+    op.create_index(op.f('ix_finding_code'), 'finding', ['code'], unique=False, if_not_exists=True)
+    op.create_index(op.f('ix_finding_message_id'), 'finding', ['message_id'], unique=False, if_not_exists=True)
+    op.create_index(op.f('ix_finding_registration_id'), 'finding', ['registration_id'], unique=False, if_not_exists=True)
 
     op.create_table('reminder',
         sa.Column('id', sa.Integer(), nullable=False),
@@ -196,9 +209,10 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(['outbox_id'], ['outbox.id'],),
         sa.ForeignKeyConstraint(['registration_id'], ['registration.id'],),
         sa.PrimaryKeyConstraint('id'),
-        sa.UniqueConstraint('registration_id', 'days_before')
+        sa.UniqueConstraint('registration_id', 'days_before'),
+        if_not_exists=True,
     )
-    op.create_index(op.f('ix_reminder_registration_id'), 'reminder', ['registration_id'], unique=False)
+    op.create_index(op.f('ix_reminder_registration_id'), 'reminder', ['registration_id'], unique=False, if_not_exists=True)
 
 
 def downgrade() -> None:
