@@ -63,6 +63,10 @@ def upgrade(engine: Engine, config: Config | None = None) -> None:
     (`SchemaError`) and left untouched.
     """
     config = config or alembic_config()
+    with engine.connect() as connection:  # the usual start: up to date, no lock to take
+        if MigrationContext.configure(connection).get_current_revision() == \
+                ScriptDirectory.from_config(config).get_current_head():
+            return
     with _schema_transaction(engine) as connection:
         config.attributes["connection"] = connection
         current = MigrationContext.configure(connection).get_current_revision()
