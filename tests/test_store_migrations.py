@@ -322,7 +322,7 @@ def test_stores_opening_one_empty_database_at_once_all_succeed(store_url):
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join(timeout=60)
+        thread.join(timeout=30)
     assert errors == []
     assert revision_of(store_url) == head_revision()
     engine = make_engine(store_url)
