@@ -4,8 +4,11 @@ A store "as the current release leaves it" is built from the baseline revision
 and filled by the real pipeline (a deficient registration: its message and
 outcome, documents, findings, the 补正通知 in the outbox); a test-only revision
 in a folder of the test's own then alters the tables the way a later release
-would, and every row must survive. A store made by `create_all` (what the
-releases before the migrations did) is stamped and keeps its rows.
+would, and every row must survive; a revision that fails leaves nothing
+behind. A store made by `create_all` (what the releases before the migrations
+did) is taken as the baseline and keeps its rows and its counters; one from
+before the console gets the console's tables; one whose table lacks a column
+is refused untouched.
 """
 from __future__ import annotations
 
@@ -23,6 +26,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Column, Integer, Table, inspect, text
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import Session, SQLModel
 from sqlmodel.sql.sqltypes import AutoString, UTCDateTime
 
@@ -159,8 +163,10 @@ def test_store_of_the_current_release_survives_a_later_revision(store_url, tmp_p
         with engine.connect() as connection:
             withdrawn = connection.execute(text("SELECT withdrawn FROM registration")).scalars().all()
             message_indexes = {ix["name"] for ix in inspect(connection).get_indexes("message")}
+            referring = {table: {fk["referred_table"] for fk in inspect(connection).get_foreign_keys(table)}
+                         for table in ("registration", "document", "finding", "outbox", "console_decision")}
             # The CHECK is in force: a status no release writes is refused.
-            with pytest.raises(Exception, match="(?i)check"):
+            with pytest.raises(IntegrityError, match="(?i)check"):
                 connection.execute(text("UPDATE message SET status = 'lost'"))
             connection.rollback()
             if engine.dialect.name == "sqlite":
@@ -175,6 +181,7 @@ def test_store_of_the_current_release_survives_a_later_revision(store_url, tmp_p
         assert kept == before[table], f"rows of {table} changed in the upgrade"
     assert withdrawn == [False, False]
     assert {"ix_message_raw_sha256", "ix_message_status", "ix_message_sender"} <= message_indexes
+    assert all("message" in referred for referred in referring.values()), referring
     assert revision_of(store_url) == "later"
     [outcome] = [row["outcome"] for row in after["message"] if row["verdict"] == "deficient"]
     outcome = outcome if isinstance(outcome, dict) else json.loads(outcome)
@@ -188,7 +195,7 @@ def test_a_failing_revision_leaves_the_store_as_it_was(store_url, tmp_path):
 
     engine = make_engine(store_url)
     try:
-        with pytest.raises(Exception, match="no_such_function"):
+        with pytest.raises(DBAPIError, match="no_such_function"):
             upgrade(engine, alembic_config([write_later_revision(tmp_path, fail=True)]))
     finally:
         engine.dispose()
