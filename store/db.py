@@ -18,8 +18,9 @@ from sqlalchemy import event, func, inspect, text, update
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import aliased, defer
-from sqlmodel import Session, SQLModel, create_engine, select
+from sqlmodel import Session, create_engine, select
 
+from store.migrate import SchemaError, upgrade
 from store.models import (
     MailboxCheckpoint, Message, MessageStatus, Outbox, OutboxStatus,
     Registration, Reminder, StoredDocument, StoredFinding, utcnow,
@@ -28,7 +29,7 @@ from store.models import (
 MAX_ATTEMPTS = 3
 # First key of the advisory locks that claim messages (PostgreSQL); the second is the id.
 CLAIM_SPACE = 0x51C0
-SCHEMA_LOCK = 0x51C1
+# 0x51C1 is the schema lock (store/migrate.py): workers starting together upgrade in turn.
 # First key of the advisory locks that serialise one enterprise's cross-mail rules; the
 # second is a 32-bit hash of its unit key (a collision only makes two units wait in turn).
 UNIT_SPACE = 0x51C2
@@ -92,11 +93,11 @@ class Store:
     def __init__(self, url: str):
         self.engine = make_engine(url)
         self._claim_connection = None
-        with self.engine.begin() as connection:
-            if self.engine.dialect.name == "postgresql":
-                # Workers starting together would race to CREATE the same tables.
-                connection.execute(text("SELECT pg_advisory_xact_lock(:space)"), {"space": SCHEMA_LOCK})
-            SQLModel.metadata.create_all(connection)
+        try:
+            upgrade(self.engine)  # an empty store is built, an older one upgraded, in one transaction
+        except SchemaError as err:
+            self.engine.dispose()
+            raise StoreError(str(err)) from err
 
     @contextmanager
     def session(self) -> Iterator[Session]:
