@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 from samples import mails
-from samples.samples import sample_entry
+from samples.entries import sample_entry
 from intake.mime.parse import file_received_time
 
 CST = timezone(timedelta(hours=8))

@@ -36,7 +36,7 @@ from PIL import Image  # noqa: E402
 
 from intake.extractors import detect_stamp  # noqa: E402
 from samples.forms import entry_form_lines  # noqa: E402
-from samples.samples import sample_entry  # noqa: E402
+from samples.entries import sample_entry  # noqa: E402
 from samples.scans import photo_of_page, scan_of_form_png  # noqa: E402
 from samples.seals import red_letterhead_png, red_text_png, seal_png  # noqa: E402
 from intake.base.model import Stamp  # noqa: E402

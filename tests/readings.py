@@ -19,7 +19,7 @@ from intake.extractors.attachments import extract_all
 from intake.extractors import extract_document
 from samples import mails
 from samples.forms import entry_form_docx, qc_report_docx
-from samples.samples import EntryFormData, sample_entry
+from samples.entries import EntryFormData, sample_entry
 from samples.seals import seal_png
 from intake.mime.links import links_in_mail
 from intake.base.model import Attachment, Document, Submission

@@ -18,7 +18,7 @@ from samples.mails import submission_mail
 from samples.mails_other import inquiry_mail
 from samples.mails_raw import odd_mail
 from samples.report_personal import HEADINGS, personal_report_docx
-from samples.samples import sample_entry
+from samples.entries import sample_entry
 from samples.scans import photo_of_scene, scan_of_form_png, scan_pdf
 from samples.seals import seal_png
 from intake.run.pipeline import Pipeline

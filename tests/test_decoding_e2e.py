@@ -18,7 +18,7 @@ from samples.containers import seven_zip_of, winmail_dat
 from samples.forms import entry_form_docx, entry_form_lines, qc_report_docx
 from samples.mails import submission_mail, zip_of
 from samples.mails_raw import html_paragraphs, netease_large_attachment_html, odd_mail
-from samples.samples import sample_entry
+from samples.entries import sample_entry
 from samples.scans import photo_of_page, scan_of_form_png
 from samples.seals import seal_png
 from intake.mime.parse import parse_mail

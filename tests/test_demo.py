@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 
 from intake.demo import run_demo
 from samples.demo_story import SimulatedClock, distinct_seeds
-from samples.samples import sample_entry
+from samples.entries import sample_entry
 from tests.test_digest import Page
 
 CST = timezone(timedelta(hours=8))

@@ -17,7 +17,7 @@ from intake.base.config import load_settings
 from samples import mails
 from samples.containers import seven_zip_of
 from samples.forms import entry_form_docx, qc_report_docx
-from samples.samples import sample_entry
+from samples.entries import sample_entry
 from samples.seals import seal_png
 from intake.run.pipeline import Pipeline
 from tests.configs import feed, write_config

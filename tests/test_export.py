@@ -16,7 +16,7 @@ from samples.forms_extra import (
     promoter_nomination_docx, promoter_story, sample_team, team_nomination_docx,
 )
 from samples.forms_other import enterprise_nomination_docx
-from samples.samples import enterprise_story, sample_entry
+from samples.entries import enterprise_story, sample_entry
 from samples.seals import seal_png
 from intake.mime.parse import file_received_time
 from intake.run.pipeline import Pipeline

@@ -9,7 +9,7 @@ import pytest
 
 from intake.extractors import extract_document
 from samples.forms import entry_form_docx, statistics_xlsx
-from samples.samples import sample_entry
+from samples.entries import sample_entry
 from intake.base.model import Attachment, DocumentKind
 
 ENDOFCHAIN, FREESECT, FATSECT, NOSTREAM = 0xFFFFFFFE, 0xFFFFFFFF, 0xFFFFFFFD, 0xFFFFFFFF

@@ -9,7 +9,7 @@ from docx import Document as WordDocument
 
 from intake.extractors import extract_document
 from samples.forms import ENTRY_LAYOUTS, entry_form_docx
-from samples.samples import EntryFormData, sample_entry
+from samples.entries import EntryFormData, sample_entry
 from samples.seals import red_letterhead_png, seal_png
 from intake.base.model import Attachment, DocumentKind, Stamp
 

@@ -12,7 +12,7 @@ import pytest
 from intake.extractors import extract_document
 from intake.extractors.convert import ConversionError, convert
 from samples.forms import entry_form_docx, statistics_xlsx
-from samples.samples import sample_entry
+from samples.entries import sample_entry
 from samples.seals import seal_png
 from intake.base.model import Attachment, DocumentKind, Stamp
 

@@ -11,7 +11,7 @@ from intake.extractors import extract_document
 from samples.forms import (enterprise_nomination_docx, entry_form_lines,
                                    group_registration_docx, qc_report_docx, statistics_xlsx,
                                    summary_docx)
-from samples.samples import (enterprise_story, sample_entries, sample_entry,
+from samples.entries import (enterprise_story, sample_entries, sample_entry,
                                      sample_members)
 from samples.seals import scan_of_form_png, scan_pdf, seal_png
 from intake.base.model import Attachment, DocumentKind, Stamp

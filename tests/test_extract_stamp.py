@@ -10,7 +10,7 @@ from intake.extractors import detect_stamp
 from intake.extractors.layout import Picture
 from intake.extractors.stamp import stamp_of_pictures
 from samples.forms import entry_form_lines
-from samples.samples import sample_entry
+from samples.entries import sample_entry
 from samples.seals import (red_letterhead_png, red_text_png, scan_of_form_png,
                                    seal_png)
 from intake.base.model import Stamp

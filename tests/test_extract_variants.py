@@ -17,7 +17,7 @@ from samples.forms_variants import (CHECKBOX_STYLES, MARGINS, entry_form_checkbo
                                             entry_form_header_rows_docx, group_registration_header_rows_docx,
                                             pdf_marked_on_last_page, report_marked_in_margin_docx,
                                             statistics_percent_xlsx)
-from samples.samples import sample_entry, sample_members
+from samples.entries import sample_entry, sample_members
 from intake.base.model import Attachment, DocumentKind, Provenance
 
 

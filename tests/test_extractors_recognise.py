@@ -11,7 +11,7 @@ from intake.extractors.sheet_reader import read_xlsx
 from samples.forms import (enterprise_nomination_docx, group_registration_docx, qc_report_docx,
                                    statistics_xlsx, summary_docx)
 from samples.forms_extra import promoter_nomination_docx, promoter_story, sample_team, team_nomination_docx
-from samples.samples import enterprise_story, sample_members
+from samples.entries import enterprise_story, sample_members
 from samples.strangers_files import receipt_form_docx
 from intake.base.model import DocumentKind
 from tests.readings import entry, entry_form

@@ -7,7 +7,7 @@ from intake.extractors.rows import read_rows
 from samples.forms import summary_docx
 from samples.forms_extra import sample_team, team_nomination_docx
 from samples.forms_other import group_registration_docx
-from samples.samples import sample_entries, sample_members
+from samples.entries import sample_entries, sample_members
 from tests.readings import entry, entry_form
 
 

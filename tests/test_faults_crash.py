@@ -110,7 +110,7 @@ def figures(request):
 
 def _unique_seeds(count: int) -> list[int]:
     """Seeds of sample entries with a sender, and a unit/group/topic, of their own."""
-    from samples.samples import sample_entry
+    from samples.entries import sample_entry
 
     seeds, senders, entries, seed = [], set(), set(), 0
     while len(seeds) < count:

@@ -20,7 +20,7 @@ from sqlmodel import select
 from intake.base.config import load_settings
 from samples import mails
 from samples.forms import entry_form_docx, qc_report_docx
-from samples.samples import sample_entry
+from samples.entries import sample_entry
 from samples.seals import seal_png
 from intake.run.pipeline import Pipeline
 from intake.validators.names import unit_key

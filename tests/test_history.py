@@ -8,7 +8,7 @@ import pytest
 from intake.base.config import load_settings
 from samples.forms_other import enterprise_nomination_docx
 from samples.mails import submission_mail
-from samples.samples import enterprise_story
+from samples.entries import enterprise_story
 from intake.record.history import cited_numbers, latest_per_kind, look_up, rule_history, units_named
 from intake.base.model import DocumentKind
 from intake.run.pipeline import Pipeline

@@ -27,7 +27,7 @@ from intake.base.config import load_settings
 from intake.extractors.docx_reader import read_docx, read_docx_package
 from intake.extractors.isolate import ParseLimitExceeded, run_limited
 from samples.forms import entry_form_docx, statistics_xlsx
-from samples.samples import sample_entry
+from samples.entries import sample_entry
 from intake.mime.parse import file_received_time, parse_mail
 from intake.run.pipeline import Pipeline
 from store.models import StoredDocument

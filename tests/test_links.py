@@ -19,7 +19,7 @@ import pytest
 from intake.base.config import ConfigError, load_settings
 from samples import mails
 from samples.forms import entry_form_docx, qc_report_docx
-from samples.samples import sample_entry
+from samples.entries import sample_entry
 from samples.seals import seal_png
 from intake.mime.links import LinkAttachment, find_link_attachments, links_in_mail
 from intake.mime.parse import parse_mail

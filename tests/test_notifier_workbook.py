@@ -9,7 +9,7 @@ from openpyxl import load_workbook
 from intake.base.config import load_settings
 from samples.forms_other import enterprise_nomination_docx
 from samples.mails import submission_mail
-from samples.samples import enterprise_story
+from samples.entries import enterprise_story
 from intake.run.pipeline import Pipeline
 from notifier.registry import load_registry
 from notifier.workbook import REGISTER_HEADERS, REGISTER_SHEET, SUMMARY_SHEET, write_workbook

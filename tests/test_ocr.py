@@ -15,7 +15,7 @@ from PIL import Image
 from intake.fetch.archive import sha256_hex
 from intake.extractors import extract_document, ocr
 from samples.forms import entry_form_docx, entry_form_lines
-from samples.samples import sample_entry
+from samples.entries import sample_entry
 from samples.scans import photo_of_page, photo_of_scene, scan_of_form_png, scan_pdf
 from samples.seals import seal_png
 from intake.base.model import Attachment, DocumentKind, Stamp

@@ -85,7 +85,7 @@ def test_observer_gets_observer_acknowledgement(pipeline):
 
 def test_several_results_in_one_mail_get_several_numbers(pipeline):
     from samples.forms import entry_form_docx, qc_report_docx
-    from samples.samples import sample_entry
+    from samples.entries import sample_entry
     from samples.seals import seal_png
 
     first = sample_entry(31)
@@ -110,7 +110,7 @@ def test_unparseable_message_is_recorded_not_lost(pipeline):
 
 def test_zipped_forms_from_chinese_windows_are_read_and_archived(pipeline):
     from samples.forms import entry_form_docx, qc_report_docx
-    from samples.samples import sample_entry
+    from samples.entries import sample_entry
     from samples.seals import seal_png
 
     data = sample_entry(41)

@@ -22,7 +22,7 @@ from samples.forms_extra import (entry_form_with_presenters_docx, promoter_nomin
                                          sample_team, statistics_xlsx_with_period, team_nomination_docx, write_up_docx)
 from samples.report_innovation import STEPS as INNOVATION_STEPS
 from samples.report_problem import STEPS as PROBLEM_STEPS
-from samples.samples import enterprise_story, sample_entry, sample_members
+from samples.entries import enterprise_story, sample_entry, sample_members
 from samples.seals import scan_of_form_png, seal_png
 from intake.base.model import DocumentKind, Submission
 from intake.mime.parse import parse_mail

@@ -21,7 +21,7 @@ from samples.forms import (enterprise_nomination_docx, entry_form_docx, group_re
 from samples.forms_extra import (entry_form_with_presenters_docx, sample_team, team_nomination_docx,
                                          write_up_docx)
 from samples.report_problem import STEPS as PROBLEM_STEPS
-from samples.samples import enterprise_story, sample_entry, sample_members
+from samples.entries import enterprise_story, sample_entry, sample_members
 from samples.seals import seal_png
 from intake.run.pipeline import Pipeline
 from tests.configs import feed, write_config

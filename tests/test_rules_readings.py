@@ -12,7 +12,7 @@ from samples.forms import qc_report_docx
 from samples.forms_variants import (entry_form_checkbox_docx, entry_form_header_rows_docx,
                                             group_registration_header_rows_docx, report_marked_in_margin_docx,
                                             statistics_percent_xlsx)
-from samples.samples import sample_entry, sample_members
+from samples.entries import sample_entry, sample_members
 from tests.configs import feed
 from tests.test_rules_pipeline import at, codes, pipeline, reply_text, seal  # noqa: F401 - pipeline is a fixture
 

@@ -5,7 +5,7 @@ import functools
 
 from samples.forms import entry_form_docx
 from samples.forms_other import enterprise_nomination_docx
-from samples.samples import enterprise_story
+from samples.entries import enterprise_story
 from intake.base.model import Severity
 from intake.validators.completeness import check_entry_forms, check_reports, check_required_fields
 from tests.readings import basic_files, context, entry, report, seal, submission

@@ -6,7 +6,7 @@ import functools
 
 from samples.forms import summary_docx
 from samples.forms_other import group_registration_docx
-from samples.samples import EntryFormData, sample_members
+from samples.entries import EntryFormData, sample_members
 from intake.base.model import Severity
 from intake.validators.consistency import check_consistency, member_names
 from tests.readings import basic_files, context, entry, read, seal, submission

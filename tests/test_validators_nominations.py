@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 from samples.forms_extra import promoter_nomination_docx, promoter_story
 from samples.forms_other import enterprise_nomination_docx
-from samples.samples import enterprise_story
+from samples.entries import enterprise_story
 from intake.base.model import DocumentKind, Severity
 from intake.validators import History
 from intake.validators.context import EarlierNomination

@@ -5,7 +5,7 @@ import functools
 
 from samples.forms_extra import write_up_docx
 from samples.forms_other import enterprise_nomination_docx
-from samples.samples import enterprise_story
+from samples.entries import enterprise_story
 from intake.base.model import Severity
 from intake.base.text import count_zi
 from intake.validators.word_limit import check_word_limits

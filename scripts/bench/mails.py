@@ -27,7 +27,7 @@ def build_mail(seed: int) -> bytes:
     )
     from samples.forms_other import statistics_xlsx
     from samples.mails import attachment_names, client_for, submission_mail
-    from samples.samples import sample_entry
+    from samples.entries import sample_entry
     from samples.scans import scan_of_form_png, scan_pdf
     from samples.seals import seal_png
 
