@@ -81,8 +81,10 @@ def upgrade(engine: Engine, config: Config | None = None) -> None:
             log.info("Store: tables made before schema migrations, taken as revision %s", BASELINE)
         command.upgrade(config, "head")
         now = MigrationContext.configure(connection).get_current_revision()
-        if now != current:
-            log.info("Store: schema upgraded from %s to %s", current or "nothing", now)
+        if now != current and current is None:
+            log.debug("Store: a new store, schema %s", now)  # nothing to tell an administrator
+        elif now != current:
+            log.info("Store: schema upgraded from %s to %s", current, now)
 
 
 @contextmanager
