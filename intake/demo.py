@@ -20,6 +20,7 @@ from intake.base.times import simulated
 from intake.run.pipeline import Pipeline
 from samples.demo_story import CST, POLL_DELAY, Reply, SimulatedClock, Story
 from notifier.digest import build_digest, render_digest_html
+from notifier.registry import finding_title
 from notifier.send import OutboxSender, sender_for
 from store import Store
 
@@ -127,10 +128,11 @@ def _print_summary(folder: Path, settings, outcomes: list[dict], sent: int, regi
     print("分类：" + "，".join(f"{name} {count} 封" for name, count in counts.items()))
     for o in outcomes:
         numbers = "、".join(s["number"] for s in o["submissions"]) or "-"
-        codes = "、".join(f["code"] for f in o["deficiencies"]) or "-"
+        codes = "、".join(finding_title(f["code"]) for f in o["deficiencies"]) or "-"
         landed = datetime.fromisoformat(o["received_at"])
+        late = any(f["code"] == "LATE_SUBMISSION" for f in o["deficiencies"])
         print(f"  {landed.month}月{landed.day}日 {landed:%H:%M}\t{CLASS_NAMES[o['classification']]}\t"
-              f"{VERDICT_NAMES[o['verdict']]}\t{numbers}\t"
+              f"{'逾期待定' if late else VERDICT_NAMES[o['verdict']]}\t{numbers}\t"
               f"问题：{codes}\t{o['subject'][:36]}")
     print(f"回复邮件（{sent} 封 .eml）：{settings.smtp.directory}")
     print(f"秘书处日报（用浏览器打开）：{folder / DIGEST_FILE}")

@@ -125,8 +125,9 @@ def test_the_summary_says_what_happened_to_each_mail(demo):
     _, printed = demo
     assert "分类：报名 6 封，自动回复 1 封，补正 1 封，咨询 1 封，观摩报名 1 封" in printed
     assert "回复邮件（8 封 .eml）" in printed
-    assert re.search(r"需补正\tQC2023-\d{3}\t问题：MISSING_STAMP", printed)
-    assert re.search(r"需补正\tQC2023-\d{3}\t问题：LATE_SUBMISSION", printed)
+    assert re.search(r"需补正\tQC2023-\d{3}\t问题：表格未加盖单位公章", printed)
+    assert re.search(r"逾期待定\tQC2023-\d{3}\t问题：超过报名截止时间", printed)
+    assert not re.search(r"[A-Z_]{5,}", printed.replace("QC2023-", "")), "the summary is Chinese"
     landed = [(int(m), int(d), t) for m, d, t in re.findall(r"^  (\d+)月(\d+)日 (\d\d:\d\d)\t", printed, re.M)]
     assert len(landed) == 10 and landed == sorted(landed)
     assert landed[0] == (2, 27, "09:12") and landed[-1] == (3, 3, "10:30")
