@@ -60,7 +60,8 @@ def _read_row(row: Row, spec: FormSpec, form_labels: LabelIndex,
         return True
     if state.group is None:
         return False
-    if any(form_labels.match(c.text) for c in row):
+    if len(row) == 1 or any(form_labels.match(c.text) for c in row):
+        # One cell across the table (附件6's "简介及活动结果（另附纸）") or a form label ends the list.
         state.group, state.templates = None, []
         return False
     for template in state.templates:
