@@ -65,8 +65,14 @@ def fill(folder: Path) -> Path:
 
 
 def counts(db: Path) -> dict[str, int]:
+    """Messages by status, and the most attempts; none while a new store's schema is being built."""
     with sqlite3.connect(db, timeout=60) as conn:
-        rows = conn.execute("SELECT status, count(*), max(attempts) FROM message GROUP BY status").fetchall()
+        try:
+            rows = conn.execute("SELECT status, count(*), max(attempts) FROM message GROUP BY status").fetchall()
+        except sqlite3.OperationalError as err:
+            if "no such table" not in str(err):
+                raise
+            rows = []
     result = {status: n for status, n, _ in rows}
     result["attempts"] = max((a or 0 for _, _, a in rows), default=0)
     return result
