@@ -25,6 +25,8 @@ class Lookups:
     duplicate: bool
     cited: tuple[Registration, ...]
     earlier_documents: tuple[Document, ...]
+    # The mail quotes the numbers of `cited` (else it replies to their mail or to our reply).
+    quoted: bool = False
 
 
 def cited_numbers(mail: IncomingMail, code_prefix: str) -> list[str]:
@@ -61,10 +63,12 @@ def look_up(store: Store, mail: IncomingMail, own_id: int, code_prefix: str) -> 
     with store.session() as s:
         same_id = store.other_message_with_id(s, mail.message_id, own_id) is not None
         cited = store.registrations_by_numbers(s, cited_numbers(mail, code_prefix))
+        quoted = bool(cited)
         if not cited:
             refs = [r for r in (mail.in_reply_to, *mail.references) if r]
             cited = store.registrations_of_message_ids(s, list(dict.fromkeys(refs)))
-    return Lookups(duplicate=same_id, cited=tuple(cited), earlier_documents=earlier_documents(store, cited))
+    return Lookups(duplicate=same_id, cited=tuple(cited), earlier_documents=earlier_documents(store, cited),
+                   quoted=quoted)
 
 
 def earlier_documents(store: Store, registrations) -> tuple[Document, ...]:

@@ -26,7 +26,7 @@ from intake.sort.assemble import pair_documents
 from intake.sort.classify import classify_content, classify_envelope
 from intake.base.config import Settings
 from intake.mime.downloads import LinkFetcher
-from intake.record.history import (Lookups, cited_numbers, document_key, earlier_documents, look_up, rule_history,
+from intake.record.history import (Lookups, document_key, earlier_documents, look_up, rule_history,
                             units_named)
 from intake.base.model import (
     Classification, Document, IncomingMail, ReplyType, Submission, Verdict,
@@ -173,10 +173,9 @@ class Pipeline:
 
     def judge(self, mail: IncomingMail, message: Message, extraction: Extraction | None = None) -> Decision:
         """Classify, extract (unless done ahead), validate: everything short of writing it down."""
-        prefix = self.settings.competition.code_prefix
-        lookups: Lookups = look_up(self.store, mail, message.id, prefix)
+        lookups: Lookups = look_up(self.store, mail, message.id, self.settings.competition.code_prefix)
         found = classify_envelope(mail, own_addresses=self.settings.own_addresses(), duplicate=lookups.duplicate,
-                                  cites=_citation(mail, lookups, prefix))
+                                  cites=_citation(lookups))
         if found is not None and found.kind is not Classification.CORRECTION:
             return Decision(classification=found.kind, reason=found.reason)
         if extraction is None:
@@ -248,14 +247,14 @@ def merge_with_earlier(new: tuple[Document, ...], earlier: tuple[Document, ...])
     return new + tuple(doc for doc in earlier if document_key(doc) not in replaced)
 
 
-def _citation(mail: IncomingMail, lookups: Lookups, prefix: str) -> str | None:
+def _citation(lookups: Lookups) -> str | None:
     """How a mail refers to registrations it corrects, in words; None when it does not."""
     if not lookups.cited:
         return None
-    quoted = [reg.number for reg in lookups.cited if reg.number in cited_numbers(mail, prefix)]
-    if quoted:
-        return f"邮件引用总编号{'、'.join(quoted)}，按补正处理"
-    return f"邮件回复此前的报名邮件或本邮箱的回复（{'、'.join(reg.number for reg in lookups.cited)}），按补正处理"
+    numbers = "、".join(reg.number for reg in lookups.cited)
+    if lookups.quoted:
+        return f"邮件引用总编号{numbers}，按补正处理"
+    return f"邮件回复此前的报名邮件或本邮箱的回复（{numbers}），按补正处理"
 
 
 def _results_of(documents: tuple[Document, ...]):
