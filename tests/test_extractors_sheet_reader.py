@@ -1,8 +1,12 @@
-"""intake.extractors.sheet_reader: 附件7 as the sheet shows it; a percentage reads "67.4%", not 0.674."""
+"""intake.extractors.sheet_reader: 附件7 as the sheet shows it; a percentage reads "67.4%", not 0.674.
+
+The .xls cases are real Excel 97 files: the sample .xlsx saved as .xls by LibreOffice.
+"""
 from __future__ import annotations
 
+from intake.extractors.convert import convert
 from intake.extractors.layout import Table
-from intake.extractors.sheet_reader import read_xlsx
+from intake.extractors.sheet_reader import read_xls, read_xlsx
 from samples.forms import statistics_xlsx
 from samples.forms_variants import statistics_percent_xlsx
 
@@ -37,3 +41,13 @@ def test_empty_cells_are_dropped_and_columns_kept():
     table = next(b for b in read_xlsx(statistics_xlsx()).blocks if isinstance(b, Table))
     head_row = next(r for r in table.rows if r[0].text.startswith("推荐市、行业"))
     assert [c.col for c in head_row] == [0, 2]  # the grid column survives the dropped cell
+
+
+def test_xls_reads_like_the_xlsx_it_was_saved_from():
+    xlsx = statistics_percent_xlsx(0.674)
+    old = read_xls(convert(xlsx, "xlsx", "xls"))
+    assert old.source_format == "xls"
+    assert old.blocks[0] == "统计表"
+    assert _rows(old) == _rows(read_xlsx(xlsx))
+    rate = next(v for k, v in _rows(old).items() if k.startswith("本年度QC小组成果率"))
+    assert rate == ("本年度QC小组成果率=取得成果小组数/QC小组注册数×100%", "%", "67.4%")
