@@ -35,7 +35,7 @@ def _reply_to_registration(pipeline: Pipeline, reg: Registration, reply_type: Re
     store, settings = pipeline.store, pipeline.settings
     message, previous = store.message_and_reply(reg.last_message_id)
     with store.session() as s:
-        files = [d.filename for d in store.documents_of(s, reg.id) if d.message_id == reg.last_message_id]
+        files = [d.filename for d in store.documents_of(reg.id) if d.message_id == reg.last_message_id]
     content = render_reply(
         reply_type, competition=settings.competition, deficiencies=deficiencies, files=files, sender_name="",
         registrations=[RegistrationSummary(reg.number, reg.enterprise, reg.group_name, reg.topic, reg.topic_type,
@@ -117,18 +117,17 @@ def rerun(pipeline: Pipeline, user: str, message_id: int, note: str) -> tuple[Co
             raise console_store.ConsoleRefused("这封邮件正由收信服务处理，请稍后刷新查看结果。")
         try:
             decision = None if prepared.mail is None else _decided_again(pipeline, message, prepared, old)
-            with store.session() as s:
-                joined = store.joined(s)
-                before = console_store.reset_for_rerun(joined, message_id)
-                fresh = joined.lock_message(s, message_id)
-                outcome = (record_unreadable(joined, fresh, prepared.unreadable) if decision is None else
-                           record_decision(joined, pipeline.archive, pipeline.settings, fresh, prepared.mail,
+            with store.session():  # one transaction: every store call below joins it
+                before = console_store.reset_for_rerun(store, message_id)
+                fresh = store.lock_message(message_id)
+                outcome = (record_unreadable(store, fresh, prepared.unreadable) if decision is None else
+                           record_decision(store, pipeline.archive, pipeline.settings, fresh, prepared.mail,
                                            decision, reply_composer(pipeline.settings)))
-                regs = console_store.registrations_of_message(joined, message_id)
+                regs = console_store.registrations_of_message(store, message_id)
                 detail = {**{f"before_{k}": v for k, v in before.items()},
                           "classification": fresh.classification, "verdict": fresh.verdict,
                           "numbers": [r["number"] for r in outcome.get("submissions", [])]}
-                recorded = console_store.record_rerun(joined, user, message_id, note, detail, [r.id for r in regs])
+                recorded = console_store.record_rerun(store, user, message_id, note, detail, [r.id for r in regs])
         except console_store.ConsoleRefused:
             raise
         except Exception as err:  # noqa: BLE001 - rolled back: the message stays as it was

@@ -276,7 +276,7 @@ def reset_for_rerun(store: Store, message_id: int) -> dict:
     rerun can queue the new one. Registrations stay, so the rerun keeps their numbers.
     """
     with store.session() as s:
-        row = store.lock_message(s, message_id)
+        row = store.lock_message(message_id)
         later = list(s.exec(select(Registration.number).where(Registration.first_message_id == message_id,
                                                               Registration.last_message_id != message_id)))
         if later:

@@ -6,7 +6,7 @@ transaction, so a crash leaves either all of it or none of it.
 """
 from __future__ import annotations
 
-import copy
+import threading
 import zlib
 from collections.abc import Iterable
 from contextlib import contextmanager
@@ -87,12 +87,10 @@ def is_set_up(url: str) -> bool:
 class Store:
     """Repository over the tables of `store.models`."""
 
-    # The open transaction every `session()` joins (see `joined`); None: each opens its own.
-    _joined: Session | None = None
-
     def __init__(self, url: str):
         self.engine = make_engine(url)
         self._claim_connection = None
+        self._open = threading.local()  # the transaction this thread has open, if any
         try:
             upgrade(self.engine)  # an empty store is built, an older one upgraded, in one transaction
         except SchemaError as err:
@@ -101,25 +99,25 @@ class Store:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        """A transaction: committed when the block ends, rolled back on error."""
-        if self._joined is not None:  # part of the caller's transaction, which commits or rolls back
-            yield self._joined
+        """A transaction: committed when the block ends, rolled back on error.
+
+        Opened while this thread already has one open, it is that one: every
+        method opens `session()`, so a caller makes several calls one
+        transaction (all or nothing) by calling them inside its own
+        `with store.session():` block. The console's re-run undoes a message's
+        processing, records the new decision and who asked for it that way.
+        """
+        current = getattr(self._open, "session", None)
+        if current is not None:  # part of the caller's transaction, which commits or rolls back
+            yield current
             return
         with Session(self.engine, expire_on_commit=False) as session:
-            with session.begin():
-                yield session
-
-    def joined(self, s: Session) -> "Store":
-        """This store with every `session()` taking part in the open transaction `s`.
-
-        Writes that separate functions make, each in a session of its own, then commit
-        or fail together: the console's re-run undoes a message's processing, records
-        the new decision and who asked for it, all or nothing. The view shares the
-        engine and the claims connection; it is never closed itself.
-        """
-        view = copy.copy(self)
-        view._joined = s
-        return view
+            self._open.session = session
+            try:
+                with session.begin():
+                    yield session
+            finally:
+                self._open.session = None
 
     def close(self) -> None:
         if self._claim_connection is not None:
@@ -270,9 +268,11 @@ class Store:
                     raise
         return False
 
-    def lock_message(self, s: Session, message_id: int) -> Message:
-        """The message row, locked against other workers until the transaction ends."""
-        return s.exec(select(Message).where(Message.id == message_id).with_for_update()).one()
+    def lock_message(self, message_id: int) -> Message:
+        """The message row, locked against other workers until the caller's transaction
+        (`with store.session():` around this call) ends."""
+        with self.session() as s:
+            return s.exec(select(Message).where(Message.id == message_id).with_for_update()).one()
 
     def note_failure(self, message_id: int, error: str) -> Message:
         """Count a failed attempt; after MAX_ATTEMPTS the message is quarantined."""
@@ -285,46 +285,51 @@ class Store:
             s.add(row)
             return row
 
-    def other_message_with_id(self, s: Session, message_id: str, own_id: int) -> Message | None:
+    def other_message_with_id(self, message_id: str, own_id: int) -> Message | None:
         if not message_id:
             return None
-        return s.exec(select(Message).where(Message.message_id == message_id,
-                                            Message.id != own_id,
-                                            Message.status == MessageStatus.PROCESSED)).first()
+        with self.session() as s:
+            return s.exec(select(Message).where(Message.message_id == message_id,
+                                                Message.id != own_id,
+                                                Message.status == MessageStatus.PROCESSED)).first()
 
     # -- registrations and history -----------------------------------------
 
-    def next_sequence(self, s: Session, name: str) -> int:
+    def next_sequence(self, name: str) -> int:
         """Bump a named counter atomically (safe with several workers)."""
-        # Two workers may create the counter at the same moment: neither may fail for it.
-        s.execute(text("INSERT INTO counter (name, value) VALUES (:n, 0) ON CONFLICT (name) DO NOTHING"), {"n": name})
-        return s.execute(text("UPDATE counter SET value = value + 1 WHERE name = :n RETURNING value"),
-                         {"n": name}).scalar_one()
+        with self.session() as s:
+            # Two workers may create the counter at the same moment: neither may fail for it.
+            s.execute(text("INSERT INTO counter (name, value) VALUES (:n, 0) ON CONFLICT (name) DO NOTHING"), {"n": name})
+            return s.execute(text("UPDATE counter SET value = value + 1 WHERE name = :n RETURNING value"),
+                             {"n": name}).scalar_one()
 
-    def registrations_by_numbers(self, s: Session, numbers: list[str]) -> list[Registration]:
+    def registrations_by_numbers(self, numbers: list[str]) -> list[Registration]:
         if not numbers:
             return []
-        return list(s.exec(select(Registration).where(Registration.number.in_(numbers))
-                           .order_by(Registration.id)))
+        with self.session() as s:
+            return list(s.exec(select(Registration).where(Registration.number.in_(numbers))
+                               .order_by(Registration.id)))
 
-    def registrations_of_message_ids(self, s: Session, header_ids: list[str]) -> list[Registration]:
+    def registrations_of_message_ids(self, header_ids: list[str]) -> list[Registration]:
         """Registrations started or updated by the messages with these Message-IDs,
         or answered by our replies carrying these Message-IDs."""
         if not header_ids:
             return []
-        msg_ids = list(s.exec(select(Message.id).where(Message.message_id.in_(header_ids))))
-        msg_ids += list(s.exec(select(Outbox.message_id).where(Outbox.reply_message_id.in_(header_ids))))
-        if not msg_ids:
-            return []
-        return list(s.exec(select(Registration).where(
-            (Registration.first_message_id.in_(msg_ids)) | (Registration.last_message_id.in_(msg_ids)))
-            .order_by(Registration.id)))
+        with self.session() as s:
+            msg_ids = list(s.exec(select(Message.id).where(Message.message_id.in_(header_ids))))
+            msg_ids += list(s.exec(select(Outbox.message_id).where(Outbox.reply_message_id.in_(header_ids))))
+            if not msg_ids:
+                return []
+            return list(s.exec(select(Registration).where(
+                (Registration.first_message_id.in_(msg_ids)) | (Registration.last_message_id.in_(msg_ids)))
+                .order_by(Registration.id)))
 
-    def documents_of(self, s: Session, registration_id: int) -> list[StoredDocument]:
-        return list(s.exec(select(StoredDocument).where(StoredDocument.registration_id == registration_id)
-                           .order_by(StoredDocument.id)))
+    def documents_of(self, registration_id: int) -> list[StoredDocument]:
+        with self.session() as s:
+            return list(s.exec(select(StoredDocument).where(StoredDocument.registration_id == registration_id)
+                               .order_by(StoredDocument.id)))
 
-    def files_registered(self, s: Session, hashes: Iterable[str], own_id: int,
+    def files_registered(self, hashes: Iterable[str], own_id: int,
                          classifications: Iterable[str]) -> list[tuple[str, int, int | None]]:
         """Where files with these content hashes were stored before: (sha256, message id,
         registration id) for processed messages of these classes other than `own_id`,
@@ -332,27 +337,30 @@ class Store:
         hashes = sorted(set(hashes))
         if not hashes:
             return []
-        return [tuple(row) for row in s.exec(
-            select(StoredDocument.sha256, StoredDocument.message_id, StoredDocument.registration_id)
-            .join(Message, Message.id == StoredDocument.message_id)
-            .where(StoredDocument.sha256.in_(hashes), Message.id != own_id,
-                   Message.status == MessageStatus.PROCESSED, Message.classification.in_(list(classifications)))
-            .order_by(Message.received_at, Message.id, StoredDocument.id))]
+        with self.session() as s:
+            return [tuple(row) for row in s.exec(
+                select(StoredDocument.sha256, StoredDocument.message_id, StoredDocument.registration_id)
+                .join(Message, Message.id == StoredDocument.message_id)
+                .where(StoredDocument.sha256.in_(hashes), Message.id != own_id,
+                       Message.status == MessageStatus.PROCESSED, Message.classification.in_(list(classifications)))
+                .order_by(Message.received_at, Message.id, StoredDocument.id))]
 
-    def registrations_by_ids(self, s: Session, ids: Iterable[int]) -> list[Registration]:
+    def registrations_by_ids(self, ids: Iterable[int]) -> list[Registration]:
         ids = sorted(set(ids))
         if not ids:
             return []
-        return list(s.exec(select(Registration).where(Registration.id.in_(ids)).order_by(Registration.id)))
+        with self.session() as s:
+            return list(s.exec(select(Registration).where(Registration.id.in_(ids)).order_by(Registration.id)))
 
-    def registrations_of_messages(self, s: Session, message_ids: Iterable[int]) -> list[Registration]:
+    def registrations_of_messages(self, message_ids: Iterable[int]) -> list[Registration]:
         """Registrations these messages started or last updated."""
         ids = sorted(set(message_ids))
         if not ids:
             return []
-        return list(s.exec(select(Registration).where(
-            Registration.first_message_id.in_(ids) | Registration.last_message_id.in_(ids))
-            .order_by(Registration.id)))
+        with self.session() as s:
+            return list(s.exec(select(Registration).where(
+                Registration.first_message_id.in_(ids) | Registration.last_message_id.in_(ids))
+                .order_by(Registration.id)))
 
     def all_registrations(self) -> list[Registration]:
         with self.session() as s:
@@ -364,30 +372,33 @@ class Store:
 
     # -- rules (history the validators need) -------------------------------
 
-    def registrations_of_units(self, s: Session, unit_keys: list[str]) -> list[Registration]:
+    def registrations_of_units(self, unit_keys: list[str]) -> list[Registration]:
         """Registrations of the units with these keys (`Registration.enterprise_key`)."""
         if not unit_keys:
             return []
-        return list(s.exec(select(Registration).where(Registration.enterprise_key.in_(unit_keys))
-                           .order_by(Registration.id)))
+        with self.session() as s:
+            return list(s.exec(select(Registration).where(Registration.enterprise_key.in_(unit_keys))
+                               .order_by(Registration.id)))
 
-    def documents_of_kinds(self, s: Session, kinds: list[str], own_id: int) -> list[tuple[StoredDocument, datetime]]:
+    def documents_of_kinds(self, kinds: list[str], own_id: int) -> list[tuple[StoredDocument, datetime]]:
         """Readable documents of these kinds from other processed messages, with when they arrived
         (their text and rows are not loaded)."""
         if not kinds:
             return []
-        return [(doc, received) for doc, received in s.exec(
-            select(StoredDocument, Message.received_at).join(Message, Message.id == StoredDocument.message_id)
-            .options(defer(StoredDocument.text), defer(StoredDocument.rows))
-            .where(StoredDocument.kind.in_(kinds), StoredDocument.error.is_(None), Message.id != own_id,
-                   Message.status == MessageStatus.PROCESSED)
-            .order_by(Message.received_at, StoredDocument.id))]
+        with self.session() as s:
+            return [(doc, received) for doc, received in s.exec(
+                select(StoredDocument, Message.received_at).join(Message, Message.id == StoredDocument.message_id)
+                .options(defer(StoredDocument.text), defer(StoredDocument.rows))
+                .where(StoredDocument.kind.in_(kinds), StoredDocument.error.is_(None), Message.id != own_id,
+                       Message.status == MessageStatus.PROCESSED)
+                .order_by(Message.received_at, StoredDocument.id))]
 
-    def received_times(self, s: Session, message_ids: list[int]) -> dict[int, datetime]:
+    def received_times(self, message_ids: list[int]) -> dict[int, datetime]:
         """When each of these messages was received."""
         if not message_ids:
             return {}
-        return dict(s.exec(select(Message.id, Message.received_at).where(Message.id.in_(message_ids))).all())
+        with self.session() as s:
+            return dict(s.exec(select(Message.id, Message.received_at).where(Message.id.in_(message_ids))).all())
 
     # -- outbox -------------------------------------------------------------
 

@@ -50,7 +50,7 @@ def test_accepted_result_gets_the_first_number_its_documents_and_a_receipt(pipel
     [registration] = pipeline.store.all_registrations()
     assert (registration.number, registration.group_name, registration.status) == (first, data.group, "accepted")
     with pipeline.store.session() as s:
-        stored = {doc.filename for doc in pipeline.store.documents_of(s, registration.id)}
+        stored = {doc.filename for doc in pipeline.store.documents_of(registration.id)}
     assert stored == {name for name, _ in basic_files(data)}
     [reply] = pipeline.store.all_replies()
     assert (reply.reply_type, reply.to_addr, reply.status) == ("acknowledgement", data.sender, "queued")

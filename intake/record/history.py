@@ -61,12 +61,12 @@ def look_up(store: Store, mail: IncomingMail, own_id: int, code_prefix: str) -> 
     """The same Message-ID again is a duplicate here; the same files again are one by
     content, once they are read (`intake.record.repeats`)."""
     with store.session() as s:
-        same_id = store.other_message_with_id(s, mail.message_id, own_id) is not None
-        cited = store.registrations_by_numbers(s, cited_numbers(mail, code_prefix))
+        same_id = store.other_message_with_id(mail.message_id, own_id) is not None
+        cited = store.registrations_by_numbers(cited_numbers(mail, code_prefix))
         quoted = bool(cited)
         if not cited:
             refs = [r for r in (mail.in_reply_to, *mail.references) if r]
-            cited = store.registrations_of_message_ids(s, list(dict.fromkeys(refs)))
+            cited = store.registrations_of_message_ids(list(dict.fromkeys(refs)))
     return Lookups(duplicate=same_id, cited=tuple(cited), earlier_documents=earlier_documents(store, cited),
                    quoted=quoted)
 
@@ -74,7 +74,7 @@ def look_up(store: Store, mail: IncomingMail, own_id: int, code_prefix: str) -> 
 def earlier_documents(store: Store, registrations) -> tuple[Document, ...]:
     """The current documents of these registrations, to see a correction's registration whole."""
     with store.session() as s:
-        return latest_per_kind(as_document(row) for reg in registrations for row in store.documents_of(s, reg.id))
+        return latest_per_kind(as_document(row) for reg in registrations for row in store.documents_of(reg.id))
 
 
 # -- what the rules need to know about earlier mails ---------------------------
@@ -97,11 +97,11 @@ def rule_history(store: Store, sub: Submission, cited: tuple[Registration, ...],
     corrected = {reg.id for reg in cited}
     corrected_messages = {m for reg in cited for m in (reg.first_message_id, reg.last_message_id)}
     with store.session() as s:
-        registrations = [reg for reg in store.registrations_of_units(s, units) if reg.first_message_id != own_id]
+        registrations = [reg for reg in store.registrations_of_units(units) if reg.first_message_id != own_id]
         kinds = [kind.value for kind in NOMINATIONS]
-        stored = [(row, received) for row, received in store.documents_of_kinds(s, kinds, own_id)
+        stored = [(row, received) for row, received in store.documents_of_kinds(kinds, own_id)
                   if row.registration_id not in corrected and row.message_id not in corrected_messages]
-        first = store.received_times(s, sorted({reg.first_message_id for reg in cited}))
+        first = store.received_times(sorted({reg.first_message_id for reg in cited}))
     return History(results=_results(registrations), corrected=frozenset(corrected),
                    nominations=_nominations(stored, sub),
                    first_received=min((aware(t) for t in first.values()), default=None))

@@ -49,11 +49,11 @@ def repeated_mail(store: Store, documents: Iterable[Document], own_id: int) -> F
     if not files:
         return None
     with store.session() as s:
-        rows = store.files_registered(s, files, own_id, FORM_MAIL)
+        rows = store.files_registered(files, own_id, FORM_MAIL)
         if {sha for sha, _, _ in rows} != files:
             return None
-        registrations = (store.registrations_by_ids(s, {reg for _, _, reg in rows if reg is not None})
-                         or store.registrations_of_messages(s, {message for _, message, _ in rows}))
+        registrations = (store.registrations_by_ids({reg for _, _, reg in rows if reg is not None})
+                         or store.registrations_of_messages({message for _, message, _ in rows}))
     if not registrations:
         return review("REPEATED_SUBMISSION", "本邮件的附件与此前一封报名邮件的附件完全相同（该邮件未登记成果），"
                                              "按重复来信处理，未回复。")
@@ -92,9 +92,9 @@ def _registered_like(store: Store, pairings: tuple[Pairing, ...], own_id: int
     units = sorted({key for p in pairings if (key := unit_key(p.field("企业名称")))})
     hashes = {doc.sha256 for p in pairings for doc in p.documents if doc.sha256}
     with store.session() as s:
-        registered = [reg for reg in store.registrations_of_units(s, units) if reg.first_message_id != own_id]
-        rows = store.files_registered(s, hashes, own_id, FORM_MAIL)
-        holders = {reg.id: reg for reg in store.registrations_by_ids(s, {r for _, _, r in rows if r is not None})}
+        registered = [reg for reg in store.registrations_of_units(units) if reg.first_message_id != own_id]
+        rows = store.files_registered(hashes, own_id, FORM_MAIL)
+        holders = {reg.id: reg for reg in store.registrations_by_ids({r for _, _, r in rows if r is not None})}
     by_file: dict[str, list[Registration]] = {}
     for sha, _, reg_id in rows:
         if reg_id in holders and holders[reg_id] not in by_file.setdefault(sha, []):

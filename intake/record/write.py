@@ -92,7 +92,7 @@ class _Recorder:
                else _matching(corrects, pairing) or (corrects[0] if len(corrects) == 1 else None))
         if reg is None:
             competition = self.settings.competition
-            seq = self.store.next_sequence(self.s, f"registration:{competition.code_prefix}")
+            seq = self.store.next_sequence(f"registration:{competition.code_prefix}")
             reg = Registration(number=f"{competition.code_prefix}{seq:0{competition.code_digits}d}",
                                sender=self.mail.sender, first_message_id=self.message.id,
                                last_message_id=self.message.id, **values)
@@ -159,7 +159,7 @@ def record_decision(store: Store, archive: Archive, settings: Settings, message:
                     mail: IncomingMail, decision: Decision, compose: ComposeReply) -> dict:
     """Store the decision and queue the reply; return the `ingest --json` line."""
     with store.session() as s:
-        row = store.lock_message(s, message.id)
+        row = store.lock_message(message.id)
         if row.status == MessageStatus.PROCESSED:
             return row.outcome  # another worker finished it first
         rec = _Recorder(store, s, archive, settings, row, mail)
@@ -185,7 +185,7 @@ def record_unreadable(store: Store, message: Message, reason: str) -> dict:
                "review_flags": [{"code": "MANUAL_REVIEW", "document": None, "detail": reason}],
                "submissions": [], "documents": [], "reply": None}
     with store.session() as s:
-        row = store.lock_message(s, message.id)
+        row = store.lock_message(message.id)
         row.status, row.classification, row.error = MessageStatus.PROCESSED, outcome["classification"], reason
         row.outcome, row.processed_at = outcome, utcnow()
         s.add(row)
