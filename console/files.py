@@ -10,7 +10,7 @@ from starlette.responses import Response
 from store import console as console_store
 
 from console import evidence
-from console.auth import guarded
+from console.auth import EVERYONE, guarded
 
 
 def _document(request: Request):
@@ -37,7 +37,7 @@ def _png(data: bytes) -> Response:
     return Response(data, media_type="image/png")
 
 
-@guarded
+@guarded(roles=EVERYONE)
 def download(request: Request) -> Response:
     """Always an attachment, never shown inline: a sender's HTML or SVG cannot run here."""
     doc, data = _document(request)
@@ -48,7 +48,7 @@ def download(request: Request) -> Response:
     return Response(data, media_type="application/octet-stream", headers={"content-disposition": disposition})
 
 
-@guarded
+@guarded(roles=EVERYONE)
 def image(request: Request) -> Response:
     doc, data = _document(request)
     if doc is None or evidence.preview_kind(doc.filename) != "image":
@@ -60,7 +60,7 @@ def image(request: Request) -> Response:
     return Response(body, media_type=media_type)
 
 
-@guarded
+@guarded(roles=EVERYONE)
 def pdf_page(request: Request) -> Response:
     doc, data = _document(request)
     index = request.path_params["index"]
@@ -73,7 +73,7 @@ def pdf_page(request: Request) -> Response:
     return _png(png) if png else _missing()
 
 
-@guarded
+@guarded(roles=EVERYONE)
 def media(request: Request) -> Response:
     doc, data = _document(request)
     pictures = evidence.docx_media(data) if doc is not None and evidence.preview_kind(doc.filename) == "docx" else []
@@ -87,7 +87,7 @@ def media(request: Request) -> Response:
     return Response(body, media_type=media_type)
 
 
-@guarded
+@guarded(roles=EVERYONE)
 def seal(request: Request) -> Response:
     """The likeliest seal of a document, cropped: the reddest picture of a .docx, the image
     itself, or the first page of a PDF; the whole picture when nothing is red."""

@@ -87,7 +87,7 @@ def make_console(folder: Path, store_url: str | None = None, keys: tuple[str, ..
         message_ids[key] = pipeline.store.message_by_hash(_sha(fed[key])).id
     add_user(pipeline.store, USER, PASSWORD)
     app = create_app(settings, secret=SECRET, session_seconds=session_seconds, pipeline=pipeline)
-    return Console(settings, pipeline, TestClient(app, follow_redirects=False), numbers, message_ids)
+    return Console(settings, pipeline, TestClient(app, base_url="http://127.0.0.1", follow_redirects=False), numbers, message_ids)
 
 
 def close(console: Console) -> None:
