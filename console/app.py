@@ -206,8 +206,10 @@ def serve(settings: Settings, host: str | None = None, port: int | None = None) 
     import uvicorn
 
     host, port = host or settings.web.host, port or settings.web.port
+    secret = settings.secret(settings.web.secret_env)
+    check_secret(settings, secret)
     check_exposure(settings, host)
-    app = create_app(settings, secret=settings.secret(settings.web.secret_env))
+    app = create_app(settings, secret=secret)
     log.info("Console on http://%s:%d/ (store %s)", host, port, settings.store.url.split("@")[-1])
     proxies = list(settings.web.proxy_addresses)
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, proxy_headers=bool(proxies),

@@ -183,7 +183,8 @@ def test_web_refuses_to_start_without_its_session_key(tmp_path, monkeypatch, cap
 
 def test_web_refuses_a_short_session_key_and_says_how_to_make_one(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("INTAKE_WEB_SECRET", "secret123")
-    assert main(["--config", str(write_config(tmp_path)), "web", "--port", "1"]) == 2
+    # An address of no interface here (TEST-NET-1): a console that did start would fail to listen.
+    assert main(["--config", str(write_config(tmp_path)), "web", "--host", "192.0.2.1", "--port", "8080"]) == 2
     err = capsys.readouterr().err
     assert "INTAKE_WEB_SECRET is 9 bytes, fewer than 32" in err
     assert 'python3 -c "import secrets; print(secrets.token_urlsafe(48))"' in err
@@ -192,9 +193,9 @@ def test_web_refuses_a_short_session_key_and_says_how_to_make_one(tmp_path, monk
 def test_web_refuses_plain_http_beyond_this_machine_unless_told(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("INTAKE_WEB_SECRET", SECRET)
     config = write_config(tmp_path)
-    assert main(["--config", str(config), "web", "--host", "0.0.0.0", "--port", "1"]) == 2
+    assert main(["--config", str(config), "web", "--host", "192.0.2.1", "--port", "8080"]) == 2
     err = capsys.readouterr().err
-    assert "would listen on 0.0.0.0 in plain HTTP" in err and "https_only = true" in err
+    assert "would listen on 192.0.2.1 in plain HTTP" in err and "https_only = true" in err
     assert "allow_plain_http" in err
 
 
