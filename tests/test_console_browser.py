@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
