@@ -20,6 +20,8 @@ from intake.extractors.isolate import ParseLimitExceeded, run_limited
 IMAGE_EXTENSIONS = {".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".webp"}
 AS_IS = {"PNG": "image/png", "JPEG": "image/jpeg", "GIF": "image/gif", "WEBP": "image/webp"}
 MAX_PIXELS = 80_000_000
+# The longest side of a picture the console hands out.
+PREVIEW_SIDE = 2400
 MAX_PAGES = 5
 MAX_MEDIA, MAX_MEDIA_BYTES = 20, 20 * 1024 * 1024
 RENDER_SECONDS, RENDER_MEMORY = 20, 768 * 1024 * 1024
@@ -53,16 +55,18 @@ def _open_image(data: bytes):
 
 
 def image_for_browser(data: bytes) -> tuple[bytes, str]:
-    """The image as a browser may show it: as it is when safe, else re-encoded as PNG."""
+    """The image as a browser may show it: as it is when safe and at most PREVIEW_SIDE pixels
+    a side, else shrunk and re-encoded as PNG (a JPEG decoded at a reduced scale, `draft`)."""
     image = _open_image(data)
-    if image.format in AS_IS:
+    if image.format in AS_IS and max(image.size) <= PREVIEW_SIDE:
         return data, AS_IS[image.format]
+    image.draft("RGB", (PREVIEW_SIDE, PREVIEW_SIDE))
     return _png(image), "image/png"
 
 
 def _png(image) -> bytes:
     image = image.convert("RGBA") if image.mode not in ("RGB", "RGBA", "L") else image
-    image.thumbnail((2400, 2400))
+    image.thumbnail((PREVIEW_SIDE, PREVIEW_SIDE))
     out = io.BytesIO()
     image.save(out, format="PNG")
     return out.getvalue()

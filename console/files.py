@@ -1,4 +1,8 @@
-"""Documents as the console hands them out: downloads, image previews, PDF pages, the seal."""
+"""Documents as the console hands them out: downloads, image previews, PDF pages, the seal.
+
+Every picture is made once and then served from the disk (console/previews.py):
+the archived file is read only to download it or to draw a picture not drawn yet.
+"""
 from __future__ import annotations
 
 from pathlib import Path
@@ -9,12 +13,12 @@ from starlette.responses import Response
 
 from store import console as console_store
 
-from console import evidence
-from console.auth import guarded
+from console import evidence, previews
+from console.auth import EVERYONE, guarded
 
 
 def _document(request: Request):
-    """The document and its bytes from the archive, or (None, None)."""
+    """The document and the path of its archived file, or (None, None)."""
     doc = console_store.document(request.app.state.store, request.path_params["document_id"])
     if doc is None or not doc.archive_path:
         return None, None
@@ -22,7 +26,7 @@ def _document(request: Request):
     path = (root / doc.archive_path).resolve()
     if root not in path.parents or not path.is_file():
         return None, None
-    return doc, path.read_bytes()
+    return doc, path
 
 
 def _missing() -> Response:
@@ -33,80 +37,86 @@ def _unavailable(err: Exception) -> Response:
     return Response(str(err), status_code=415, media_type="text/plain; charset=utf-8")
 
 
-def _png(data: bytes) -> Response:
-    return Response(data, media_type="image/png")
+def _picture(request: Request, kind: str, picture: str, draw) -> Response:
+    """A picture of a document of the given preview kind: `draw(file bytes)` → (bytes, media type)
+    or None, run once per document and picture; then from the cache."""
+    doc, path = _document(request)
+    if doc is None or evidence.preview_kind(doc.filename) != kind:
+        return _missing()
+    root = Path(request.app.state.settings.store.archive_dir).resolve()
+    try:
+        shown = previews.preview(root, doc.sha256, picture, lambda: draw(path.read_bytes()))
+    except evidence.PreviewUnavailable as err:
+        return _unavailable(err)
+    if shown is None:
+        return _missing()
+    return Response(shown[0], media_type=shown[1])
 
 
-@guarded
+@guarded(roles=EVERYONE)
 def download(request: Request) -> Response:
     """Always an attachment, never shown inline: a sender's HTML or SVG cannot run here."""
-    doc, data = _document(request)
+    doc, path = _document(request)
     if doc is None:
         return _missing()
     ascii_name = "".join(ch if ch.isascii() and ch.isalnum() or ch in "._-" else "_" for ch in doc.filename)
     disposition = f"attachment; filename=\"{ascii_name or 'file'}\"; filename*=UTF-8''{quote(doc.filename)}"
-    return Response(data, media_type="application/octet-stream", headers={"content-disposition": disposition})
+    return Response(path.read_bytes(), media_type="application/octet-stream",
+                    headers={"content-disposition": disposition})
 
 
-@guarded
+@guarded(roles=EVERYONE)
 def image(request: Request) -> Response:
-    doc, data = _document(request)
-    if doc is None or evidence.preview_kind(doc.filename) != "image":
-        return _missing()
-    try:
-        body, media_type = evidence.image_for_browser(data)
-    except evidence.PreviewUnavailable as err:
-        return _unavailable(err)
-    return Response(body, media_type=media_type)
+    return _picture(request, "image", "image", evidence.image_for_browser)
 
 
-@guarded
+def _page(data: bytes, index: int):
+    png, _ = evidence.pdf_page(data, index)
+    return (png, "image/png") if png else None
+
+
+@guarded(roles=EVERYONE)
 def pdf_page(request: Request) -> Response:
-    doc, data = _document(request)
     index = request.path_params["index"]
-    if doc is None or evidence.preview_kind(doc.filename) != "pdf" or index >= evidence.MAX_PAGES:
+    if index >= evidence.MAX_PAGES:
         return _missing()
-    try:
-        png, _ = evidence.pdf_page(data, index)
-    except evidence.PreviewUnavailable as err:
-        return _unavailable(err)
-    return _png(png) if png else _missing()
+    return _picture(request, "pdf", f"page-{index}", lambda data: _page(data, index))
 
 
-@guarded
+def _medium(data: bytes, index: int):
+    pictures = evidence.docx_media(data)
+    return evidence.image_for_browser(pictures[index][1]) if index < len(pictures) else None
+
+
+@guarded(roles=EVERYONE)
 def media(request: Request) -> Response:
-    doc, data = _document(request)
-    pictures = evidence.docx_media(data) if doc is not None and evidence.preview_kind(doc.filename) == "docx" else []
     index = request.path_params["index"]
-    if index >= len(pictures):
+    if index >= evidence.MAX_MEDIA:
         return _missing()
-    try:
-        body, media_type = evidence.image_for_browser(pictures[index][1])
-    except evidence.PreviewUnavailable as err:
-        return _unavailable(err)
-    return Response(body, media_type=media_type)
+    return _picture(request, "docx", f"media-{index}", lambda data: _medium(data, index))
 
 
-@guarded
-def seal(request: Request) -> Response:
+def _seal(kind: str, data: bytes):
     """The likeliest seal of a document, cropped: the reddest picture of a .docx, the image
     itself, or the first page of a PDF; the whole picture when nothing is red."""
-    doc, data = _document(request)
+    if kind == "image":
+        picture = data
+    elif kind == "docx":
+        pictures = [p for _, p in evidence.docx_media(data)]
+        if not pictures:
+            return None
+        picture = max(pictures, key=evidence.red_share)
+    else:
+        picture, _ = evidence.pdf_page(data, 0)
+        if picture is None:
+            return None
+    return evidence.seal_crop(picture), "image/png"
+
+
+@guarded(roles=EVERYONE)
+def seal(request: Request) -> Response:
+    doc, _ = _document(request)
     kind = evidence.preview_kind(doc.filename) if doc is not None else None
-    try:
-        if kind == "image":
-            picture = data
-        elif kind == "docx":
-            pictures = [p for _, p in evidence.docx_media(data)]
-            if not pictures:
-                return _missing()
-            picture = max(pictures, key=evidence.red_share)
-        elif kind == "pdf":
-            picture, _ = evidence.pdf_page(data, 0)
-            if picture is None:
-                return _missing()
-        else:
-            return _missing()
-        return _png(evidence.seal_crop(picture))
-    except evidence.PreviewUnavailable as err:
-        return _unavailable(err)
+    if kind is None:
+        return _missing()
+    return _picture(request, kind, "seal", lambda data: _seal(kind, data))

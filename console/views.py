@@ -18,7 +18,8 @@ from store import console as console_store
 from store.models import Message, Registration, StoredFinding
 
 from console import evidence
-from console.auth import check_password, csrf_ok, guarded, safe_next, start_session
+from console.auth import (EVERYONE, MAX_NAME, PASSWORD_PAGE, add_user, check_password, csrf_ok, guarded, safe_next,
+                          start_session)
 from console.chart import arrivals, arrivals_svg
 from notifier.statistics import days_left
 from console.decisions import is_rerunnable
@@ -44,32 +45,81 @@ async def login_page(request: Request) -> Response:
 
 
 async def login(request: Request) -> Response:
+    """The try is counted before the password is checked, and at most a few checks run at
+    once (console/auth.py's Lockout). A failed login logs the address, never the name typed
+    (it is sometimes a password typed into the wrong field)."""
     form = await request.form()
-    name, password = str(form.get("name", "")).strip(), str(form.get("password", ""))
+    name, password = str(form.get("name", "")).strip()[:MAX_NAME], str(form.get("password", ""))
     target = safe_next(str(form.get("next", "")))
-    render, store, throttle = request.app.state.render, request.app.state.store, request.app.state.throttle
+    render, store, lockout = request.app.state.render, request.app.state.store, request.app.state.lockout
+    address = request.client.host if request.client else "-"
+
+    def again(error: str, status: int) -> Response:
+        return render(request, "login.html", {"next": target, "name": name, "error": error}, status_code=status)
+
     if not csrf_ok(request, form.get("csrf")):
-        return render(request, "login.html", {"next": target, "name": name,
-                                              "error": "登录页面已过期，请重新输入。"}, status_code=403)
-    if throttle.blocked(name):
-        return render(request, "login.html", {"next": target, "name": name,
-                                              "error": "密码错误次数过多，请 10 分钟后再试。"}, status_code=429)
-    if not await run_in_threadpool(check_password, store, name, password):
-        throttle.fail(name)
-        log.warning("Console: failed login for %r", name[:64])
-        return render(request, "login.html", {"next": target, "name": name,
-                                              "error": "账号或密码不正确。"}, status_code=401)
-    throttle.clear(name)
-    start_session(request, name)
-    log.info("Console: %s logged in", name)
-    return RedirectResponse(target, status_code=303)
+        return again("登录页面已过期，请重新输入。", 403)
+    if not lockout.try_(address, name):
+        log.warning("Console: login refused from %s, too many tries", address)
+        return again(f"登录尝试次数过多，请 {lockout.window_minutes} 分钟后再试。", 429)
+    if not await lockout.slot():
+        return again("登录的人较多，系统繁忙，请稍后再试。", 503)
+    try:
+        user = await run_in_threadpool(check_password, store, name, password)
+    finally:
+        lockout.release()
+    if user is None:
+        log.warning("Console: failed login from %s", address)
+        return again("账号或密码不正确。", 401)
+    if user.disabled:
+        log.warning("Console: login to the disabled account %s refused", user.name)
+        return again("该账号已停用，请联系秘书处管理员。", 403)
+    lockout.succeeded(name)
+    start_session(request, user)
+    log.info("Console: %s logged in", user.name)
+    return RedirectResponse(PASSWORD_PAGE if user.must_change_password else target, status_code=303)
 
 
-@guarded
+@guarded(roles=EVERYONE)
 def logout(request: Request) -> Response:
+    """Ends every session of the account, not only this browser's."""
+    console_store.end_sessions(request.app.state.store, request.state.user)
     log.info("Console: %s logged out", request.state.user)
     request.session.clear()
     return RedirectResponse("/login", status_code=303)
+
+
+@guarded(roles=EVERYONE)
+def password_page(request: Request) -> Response:
+    return request.app.state.render(request, "password.html", {"nav": "", "error": None})
+
+
+@guarded(roles=EVERYONE)
+def change_password(request: Request) -> Response:
+    """A new password of the account's own choosing; every other session of it ends, this one goes on."""
+    form, account = request.state.form, request.state.account
+    old, new, again = (str(form.get(key, "")) for key in ("current", "new", "repeat"))
+
+    def refused(error: str) -> Response:
+        return request.app.state.render(request, "password.html", {"nav": "", "error": error}, status_code=400)
+
+    address = request.client.host if request.client else "-"
+    if not request.app.state.lockout.try_(address, account.name):
+        return refused("尝试次数过多，请稍后再试。")
+    if check_password(request.app.state.store, account.name, old) is None:
+        return refused("当前密码不正确。")
+    if new != again:
+        return refused("两次输入的新密码不一致。")
+    if new == old:
+        return refused("新密码不能与当前密码相同。")
+    try:
+        add_user(request.app.state.store, account.name, new, temporary=False)
+    except ValueError as err:
+        return refused(str(err))
+    start_session(request, console_store.user_by_name(request.app.state.store, account.name))
+    request.session["flash"] = {"text": "密码已修改，其他已登录的浏览器需重新登录。", "error": False}
+    log.info("Console: %s changed the password", account.name)
+    return RedirectResponse("/", status_code=303)
 
 
 # -- what needs a person -------------------------------------------------------------
@@ -113,7 +163,7 @@ def _needs(store) -> dict:
 
 # -- pages ------------------------------------------------------------------------------
 
-@guarded
+@guarded(roles=EVERYONE)
 def dashboard(request: Request) -> Response:
     store, settings = request.app.state.store, request.app.state.settings
     now = _now(request)
@@ -145,7 +195,7 @@ class Row:
     open_flags: int
 
 
-@guarded
+@guarded(roles=EVERYONE)
 def registrations(request: Request) -> Response:
     store = request.app.state.store
     chosen = _filters(request)
@@ -241,7 +291,7 @@ def _finding_views(file: console_store.RegistrationFile, settled: dict, document
     return views
 
 
-@guarded
+@guarded(roles=EVERYONE)
 def registration(request: Request) -> Response:
     store = request.app.state.store
     reg = console_store.registration_by_number(store, request.path_params["number"])

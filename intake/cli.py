@@ -180,7 +180,8 @@ def cmd_web(args, settings: Settings) -> int:
 
 
 def cmd_user_add(args, settings: Settings) -> int:
-    """A console account; the password comes from stdin so it never shows in `ps` or shell history."""
+    """A console account; the password comes from stdin so it never shows in `ps` or shell history.
+    On an existing account: a new password, which ends every session of it."""
     from console.auth import add_user
     from store import Store
 
@@ -190,14 +191,66 @@ def cmd_user_add(args, settings: Settings) -> int:
     password = sys.stdin.readline().rstrip("\r\n")
     store = Store(settings.store.url)
     try:
-        created = add_user(store, args.name, password)
+        created = add_user(store, args.name, password, role=args.role, temporary=args.temporary)
     except ValueError as err:
         print(f"intake: {err}", file=sys.stderr)
         return 2
     finally:
         store.close()
-    print(f"已创建控制台账号：{args.name.strip()}" if created else f"已更新控制台账号的密码：{args.name.strip()}")
+    name = args.name.strip()
+    said = f"已创建控制台账号：{name}" if created else f"已更新控制台账号的密码：{name}（该账号已登录的会话全部失效）"
+    if args.temporary:
+        said += "；这是临时密码，首次登录时须改为自己的密码"
+    print(said)
     return 0
+
+
+def _accounts(settings: Settings, change) -> int:
+    """Run `change(store)` on the store; the one account command helper."""
+    from store import Store
+
+    store = Store(settings.store.url)
+    try:
+        return change(store)
+    finally:
+        store.close()
+
+
+def cmd_user_list(args, settings: Settings) -> int:
+    from console.auth import ROLE_NAMES
+    from intake.base.times import cn_datetime, aware
+    from store.console import users
+
+    def show(store) -> int:
+        found = users(store)
+        if not found:
+            print("还没有控制台账号；用 intake user add 账号名 --password-stdin 创建。")
+        for user in found:
+            state = "已停用" if user.disabled else ("待修改临时密码" if user.must_change_password else "正常")
+            print(f"{user.name}\t{ROLE_NAMES.get(user.role, user.role)}\t{state}\t"
+                  f"创建于 {cn_datetime(aware(user.created_at), settings.competition.timezone)}")
+        return 0
+
+    return _accounts(settings, show)
+
+
+def cmd_user_state(args, settings: Settings) -> int:
+    """disable / enable / remove: each ends every session of the account at once."""
+    from store.console import end_sessions, remove_user
+
+    done = {"disable": "已停用控制台账号：{}（其已登录的会话全部失效）", "enable": "已启用控制台账号：{}",
+            "remove": "已删除控制台账号：{}（其处理记录保留）"}[args.user_command]
+
+    def change(store) -> int:
+        found = (remove_user(store, args.name) if args.user_command == "remove"
+                 else end_sessions(store, args.name, disabled=args.user_command == "disable"))
+        if not found:
+            print(f"intake: 没有名为 {args.name} 的控制台账号；intake user list 列出全部账号", file=sys.stderr)
+            return 1
+        print(done.format(args.name))
+        return 0
+
+    return _accounts(settings, change)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -242,7 +295,18 @@ def build_parser() -> argparse.ArgumentParser:
     user_add = user_sub.add_parser("add", help="create a console account (or set a new password)")
     user_add.add_argument("name")
     user_add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    user_add.add_argument("--role", choices=("secretariat", "reviewer"),
+                          help="secretariat (every page and action; the default for a new account) or reviewer "
+                               "(reads registrations and documents only)")
+    user_add.add_argument("--temporary", action="store_true",
+                          help="a temporary password: the first login must choose a new one")
     user_add.set_defaults(func=cmd_user_add)
+    user_sub.add_parser("list", help="the console accounts, their roles and states").set_defaults(func=cmd_user_list)
+    for command, words in (("disable", "disable an account and end its sessions"), ("enable", "enable it again"),
+                           ("remove", "delete an account (its decisions keep its name)")):
+        parser_ = user_sub.add_parser(command, help=words)
+        parser_.add_argument("name")
+        parser_.set_defaults(func=cmd_user_state)
     demo = sub.add_parser("demo", help="a local sample mailbox run end to end")
     demo.add_argument("--dir", default="intake-demo", help="folder for the demo's files (default: intake-demo)")
     demo.set_defaults(func=cmd_demo, needs_config=False)

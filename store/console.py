@@ -29,6 +29,9 @@ ANSWERED = "answered"
 # Replies a person may put back in the queue: never one on its way out.
 RESENDABLE = (OutboxStatus.FAILED, OutboxStatus.UNCERTAIN, OutboxStatus.SENT, OutboxStatus.QUEUED)
 
+# The largest id an INTEGER primary key holds on PostgreSQL (SQLite's is larger).
+MAX_ID = 2**31 - 1
+
 
 class ConsoleRefused(Exception):
     """A decision that cannot be taken as asked; the text says why, in Chinese."""
@@ -36,13 +39,29 @@ class ConsoleRefused(Exception):
 
 # -- accounts -----------------------------------------------------------------
 
-def save_user(store: Store, name: str, password_hash: str) -> bool:
-    """Create the account, or replace its password; True when it is new."""
+SECRETARIAT, REVIEWER = "secretariat", "reviewer"
+ROLES = (SECRETARIAT, REVIEWER)
+
+
+def save_user(store: Store, name: str, password_hash: str, *, role: str | None = None,
+              temporary: bool = False, keep_sessions: bool = False) -> bool:
+    """Create the account, or give it a new password; True when it is new.
+
+    A new password ends every session of the account (unless `keep_sessions`:
+    the same password re-hashed); `temporary` makes its next login choose its
+    own; `role` None keeps an existing account's role (new ones: secretariat).
+    """
+    if role is not None and role not in ROLES:
+        raise ValueError(role)
     with store.session() as s:
         user = s.exec(select(ConsoleUser).where(ConsoleUser.name == name)).first()
         created = user is None
-        user = user or ConsoleUser(name=name, password_hash=password_hash)
-        user.password_hash = password_hash
+        user = user or ConsoleUser(name=name, password_hash=password_hash, role=role or SECRETARIAT)
+        user.password_hash, user.must_change_password = password_hash, temporary
+        if role is not None:
+            user.role = role
+        if not created and not keep_sessions:
+            user.session_version += 1
         s.add(user)
     return created
 
@@ -50,6 +69,33 @@ def save_user(store: Store, name: str, password_hash: str) -> bool:
 def user_by_name(store: Store, name: str) -> ConsoleUser | None:
     with store.session() as s:
         return s.exec(select(ConsoleUser).where(ConsoleUser.name == name)).first()
+
+
+def users(store: Store) -> list[ConsoleUser]:
+    with store.session() as s:
+        return list(s.exec(select(ConsoleUser).order_by(ConsoleUser.name)))
+
+
+def end_sessions(store: Store, name: str, *, disabled: bool | None = None) -> bool:
+    """End every session of the account (and disable or enable it when told); False if there is none."""
+    with store.session() as s:
+        user = s.exec(select(ConsoleUser).where(ConsoleUser.name == name).with_for_update()).first()
+        if user is None:
+            return False
+        user.session_version += 1
+        if disabled is not None:
+            user.disabled = disabled
+        s.add(user)
+    return True
+
+
+def remove_user(store: Store, name: str) -> bool:
+    """Delete the account; its decisions keep its name (`console_decision.user` is text, no key)."""
+    with store.session() as s:
+        user = s.exec(select(ConsoleUser).where(ConsoleUser.name == name)).first()
+        if user is not None:
+            s.delete(user)
+    return user is not None
 
 
 # -- reading --------------------------------------------------------------------
@@ -109,24 +155,29 @@ def unhandled_messages(store: Store) -> list[Message]:
                            .order_by(Message.received_at.desc())))
 
 
-def message(store: Store, message_id: int) -> Message | None:
+def _get(store: Store, table, row_id: int):
+    """The row, or None, for any id a URL may carry: one no column can hold is no row
+    (asking would be an overflow error on SQLite and PostgreSQL alike)."""
+    if not 0 < row_id <= MAX_ID:
+        return None
     with store.session() as s:
-        return s.get(Message, message_id)
+        return s.get(table, row_id)
+
+
+def message(store: Store, message_id: int) -> Message | None:
+    return _get(store, Message, message_id)
 
 
 def reply(store: Store, outbox_id: int) -> Outbox | None:
-    with store.session() as s:
-        return s.get(Outbox, outbox_id)
+    return _get(store, Outbox, outbox_id)
 
 
 def document(store: Store, document_id: int) -> StoredDocument | None:
-    with store.session() as s:
-        return s.get(StoredDocument, document_id)
+    return _get(store, StoredDocument, document_id)
 
 
 def finding(store: Store, finding_id: int) -> StoredFinding | None:
-    with store.session() as s:
-        return s.get(StoredFinding, finding_id)
+    return _get(store, StoredFinding, finding_id)
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+import sqlalchemy as sa
 from sqlalchemy import Column, JSON, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
@@ -187,6 +188,13 @@ class ConsoleUser(SQLModel, table=True):
     name: str = Field(unique=True, index=True)
     password_hash: str
     created_at: datetime = Field(default_factory=utcnow)
+    # "secretariat" (every page and action) or "reviewer" (reads only); console/auth.py says who may open what.
+    role: str = Field(default="secretariat", sa_column_kwargs={"server_default": "secretariat"})
+    # Raised by a logout, a new password, disabling: every session cookie carrying an older one is refused.
+    session_version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    disabled: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
+    # Set for an account made with a temporary password: its first login must choose its own.
+    must_change_password: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
 
 
 class ConsoleDecision(SQLModel, table=True):

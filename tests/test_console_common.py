@@ -2,11 +2,18 @@
 a console over the same store, and a logged-in HTTP client."""
 from __future__ import annotations
 
+import contextlib
 import functools
 import re
+import socket
+import threading
+import time
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+import uvicorn
 
 with warnings.catch_warnings():
     # Starlette ≥ 1.0 would rather have httpx2; its TestClient works on httpx all the same.
@@ -87,7 +94,7 @@ def make_console(folder: Path, store_url: str | None = None, keys: tuple[str, ..
         message_ids[key] = pipeline.store.message_by_hash(_sha(fed[key])).id
     add_user(pipeline.store, USER, PASSWORD)
     app = create_app(settings, secret=SECRET, session_seconds=session_seconds, pipeline=pipeline)
-    return Console(settings, pipeline, TestClient(app, follow_redirects=False), numbers, message_ids)
+    return Console(settings, pipeline, TestClient(app, base_url="http://127.0.0.1", follow_redirects=False), numbers, message_ids)
 
 
 def close(console: Console) -> None:
@@ -118,3 +125,27 @@ def post(client: TestClient, path: str, data: dict, *, page: str = "/"):
     """A form post as the browser sends it: with the CSRF token of a page of the same session."""
     token = csrf_of(client.get(page).text)
     return client.post(path, data={"csrf": token, **data})
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def served(app) -> Iterator[str]:
+    """The app on a real uvicorn server in a thread; yields its base URL."""
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=_free_port(), log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{server.config.port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)

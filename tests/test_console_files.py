@@ -9,6 +9,7 @@ import pytest
 from PIL import Image
 from sqlmodel import select
 
+from samples import entry_form_docx, entry_form_lines, mails, oversized_scan_tiff, sample_entry, scan_of_form_png, seal_png
 from store.models import StoredDocument
 from tests.test_console_common import close, login, make_console
 
@@ -90,3 +91,31 @@ def test_a_path_outside_the_archive_is_never_served(console):
             row = s.get(StoredDocument, doc.id)
             row.archive_path = doc.archive_path
             s.add(row)
+
+
+def test_a_72_megapixel_scan_is_drawn_once_into_a_bounded_picture(tmp_path):
+    """The enterprise's 1200 dpi TIFF: its preview and seal are drawn at the first view, at most
+    2400 pixels a side, and served from the disk after that; the TIFF is not decoded again
+    (shown here by spoiling the archived file after the first view: the pictures still come)."""
+    data = sample_entry(88)
+    scan = oversized_scan_tiff(scan_of_form_png(entry_form_lines(data), seal=seal_png(data.enterprise)))
+    raw = mails.submission_mail(data, [(f"报名表-{data.group}.docx", entry_form_docx(data)),
+                                       ("报名表盖章扫描件.tif", scan)])
+    console = make_console(tmp_path, None, (), extra_mail={"scan": raw})
+    try:
+        assert login(console.client).status_code == 303
+        [doc] = [d for d in _documents(console, "scan").values() if d.filename.endswith(".tif")]
+        assert Image.open(io.BytesIO(scan)).size == (7350, 9800)
+        first = console.client.get(f"/documents/{doc.id}/image")
+        seal = console.client.get(f"/documents/{doc.id}/seal")
+        assert first.status_code == 200 and max(_png_size(first.content)) <= 2400
+        assert seal.status_code == 200 and max(_png_size(seal.content)) <= 2400
+        (console.settings.store.archive_dir / doc.archive_path).write_bytes(b"II*\x00 spoiled")
+        for _ in range(3):
+            page = console.client.get(f"/registrations/{console.numbers['scan']}")
+            assert page.status_code == 200 and f"/documents/{doc.id}/image" in page.text
+            again = console.client.get(f"/documents/{doc.id}/image")
+            assert again.status_code == 200 and again.content == first.content
+            assert console.client.get(f"/documents/{doc.id}/seal").content == seal.content
+    finally:
+        close(console)

@@ -181,6 +181,55 @@ def test_web_refuses_to_start_without_its_session_key(tmp_path, monkeypatch, cap
     assert "INTAKE_WEB_SECRET" in capsys.readouterr().err
 
 
+def test_web_refuses_a_short_session_key_and_says_how_to_make_one(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("INTAKE_WEB_SECRET", "secret123")
+    # An address of no interface here (TEST-NET-1): a console that did start would fail to listen.
+    assert main(["--config", str(write_config(tmp_path)), "web", "--host", "192.0.2.1", "--port", "8080"]) == 2
+    err = capsys.readouterr().err
+    assert "INTAKE_WEB_SECRET is 9 bytes, fewer than 32" in err
+    assert 'python3 -c "import secrets; print(secrets.token_urlsafe(48))"' in err
+
+
+def test_web_refuses_plain_http_beyond_this_machine_unless_told(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("INTAKE_WEB_SECRET", SECRET)
+    config = write_config(tmp_path)
+    assert main(["--config", str(config), "web", "--host", "192.0.2.1", "--port", "8080"]) == 2
+    err = capsys.readouterr().err
+    assert "would listen on 192.0.2.1 in plain HTTP" in err and "https_only = true" in err
+    assert "allow_plain_http" in err
+
+
+def test_a_wrong_host_header_is_refused(bare):
+    """DNS rebinding: a page of evil.example whose name now points at 127.0.0.1 reaches no login form."""
+    rebound = bare.client.get("/login", headers={"host": "evil.example:8080"})
+    assert rebound.status_code == 400 and 'name="password"' not in rebound.text
+    assert bare.client.get("/login", headers={"host": "localhost:8080"}).status_code == 200
+    assert bare.client.get("/login").status_code == 200  # 127.0.0.1
+
+
+def test_the_session_cookie_is_secure_behind_https(tmp_path):
+    console = make_console(tmp_path, config_extra='\n[web]\nhttps_only = true\ntrusted_hosts = ["qc.example.cn"]\n')
+    try:
+        console.client.base_url = "https://qc.example.cn"
+        page = console.client.get("/login")
+        assert page.status_code == 200 and "; secure" in page.headers["set-cookie"].lower()
+        assert console.client.get("/login", headers={"host": "127.0.0.1"}).status_code == 400
+    finally:
+        close(console)
+
+
+def test_ids_that_do_not_exist_are_404_whatever_their_size(fed):
+    huge = ["2147483648", "9223372036854775808", "9" * 18, "9" * 5000]
+    for number in huge:
+        for path in (f"/messages/{number}", f"/documents/{number}/download", f"/documents/{number}/image",
+                     f"/documents/1/page/{number}"):
+            response = fed.client.get(path)
+            assert response.status_code == 404 and ("未找到" in response.text or "文件不存在" in response.text), path
+        refused = post(fed.client, f"/messages/{number}/answered", {"note": "x"})
+        assert refused.status_code in (303, 404), number
+    assert _decisions(fed) == []
+
+
 # -- decisions (SQLite and PostgreSQL) -----------------------------------------------------------
 
 def test_registration_page_shows_fields_documents_evidence_and_history(fed):

@@ -200,7 +200,7 @@ def test_a_failing_revision_leaves_the_store_as_it_was(store_url, tmp_path):
     finally:
         engine.dispose()
     assert schema_of(store_url) == tables_before, "half a revision stayed behind"
-    assert revision_of(store_url) == BASELINE
+    assert revision_of(store_url) == head_revision()  # where the release had brought it
     assert snapshot(store_url) == before
     Store(store_url).close()  # and the release opens it as before
 
@@ -372,3 +372,31 @@ def test_a_changed_model_gets_a_draft_revision_after_the_newest(tmp_path):
     assert "sa.Column('label', sa.String(), nullable=False)" in source
     assert "sa.Column('seen_at', sa.DateTime(timezone=True), nullable=True)" in source
     assert "sqlmodel" not in source
+
+
+def test_console_accounts_of_the_baseline_keep_working_as_secretariat(store_url):
+    """Revision 0002 (issue 15) gives console_user a role, a session version, disabled and
+    must-change-password: an account made before logs in as it did, with every page."""
+    from console.auth import check_password, hash_password
+    from store.console import user_by_name
+
+    build_at_baseline(store_url)
+    engine = make_engine(store_url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("INSERT INTO console_user (name, password_hash, created_at) "
+                                    "VALUES (:name, :hash, :at)"),
+                               {"name": "wangfang", "hash": hash_password("秘书处-旧密码-2022"), "at": RECEIVED})
+    finally:
+        engine.dispose()
+
+    store = Store(store_url)
+    try:
+        user = user_by_name(store, "wangfang")
+        assert (user.role, user.session_version, user.disabled, user.must_change_password) == \
+            ("secretariat", 0, False, False)
+        assert check_password(store, "wangfang", "秘书处-旧密码-2022").name == "wangfang"
+        assert check_password(store, "wangfang", "wrong-password") is None
+    finally:
+        store.close()
+    assert revision_of(store_url) == head_revision() == "0002"

@@ -171,8 +171,17 @@ class WebSettings:
     secret_env: str = "INTAKE_WEB_SECRET"
     # A session ends after this many minutes without a page being opened.
     session_minutes: float = 480.0
+    # ... and this many hours after the login, however active.
+    session_max_hours: float = 12.0
     # Send the session cookie over HTTPS only (when served behind a TLS proxy).
     https_only: bool = False
+    # Host names browsers reach the console by; any other Host header is refused (DNS rebinding).
+    trusted_hosts: tuple[str, ...] = ("127.0.0.1", "localhost", "::1")
+    # Addresses of the reverse proxies whose X-Forwarded-For / -Proto are believed (the lockout counts
+    # tries per client address, which is the proxy's own without this).
+    proxy_addresses: tuple[str, ...] = ()
+    # Listen on a non-loopback address without https_only: only when the administrator says so.
+    allow_plain_http: bool = False
 
 
 # Where the mail providers serve 超大附件 downloads ("*." covers subdomains).
@@ -438,6 +447,9 @@ def _check(settings: Settings) -> None:
         (not 0 < wb.port < 65536, f"[web] port must be a TCP port (1-65535), not {wb.port!r}"),
         (wb.session_minutes <= 0,
          f"[web] session_minutes must be a positive number of minutes, not {wb.session_minutes!r}"),
+        (wb.session_max_hours <= 0,
+         f"[web] session_max_hours must be a positive number of hours, not {wb.session_max_hours!r}"),
+        (not wb.trusted_hosts, '[web] trusted_hosts must name at least one host, e.g. ["127.0.0.1"]'),
         (ln.max_mb <= 0, f"[links] max_mb must be a positive number of megabytes, not {ln.max_mb!r}"),
     ]
     problems = [why for broken, why in rules if broken]
