@@ -22,12 +22,12 @@ _HIGHER = r"提升|提高|增加|增长|上升|达到|达"
 _FROM_TO = re.compile(rf"(?:由|从)[^\d。；]{{0,12}}?({QUANTITY.pattern})[^\d。；]{{0,6}}?({_LOWER}|{_HIGHER})(?:至|到|为)"
                       rf"[^\d。；]{{0,4}}({QUANTITY.pattern})")
 # "降至0.20%", "目标值：92%", "控制在60分钟以内"
-_TO = re.compile(rf"({_LOWER}|{_HIGHER}|目标值?)(?:至|到|为|在|[:：])?\s*({QUANTITY.pattern})")
+_TO = re.compile(rf"({_LOWER}|{_HIGHER}|目标值?)[^\d。；，]{{0,3}}?(?:至|到|为|在|[:：])?\s*({QUANTITY.pattern})")
 _LOWER_WORDS = re.compile(rf"({_LOWER})|以[内下]|不高于|不超过|≤")
 _SAYS_MET = re.compile(r"(超额)?(完成|实现|达到)了?(课题|预定|活动)?目标|目标(已|均)?(完成|实现|达成)")
-_SAYS_MISSED = re.compile(r"(未|没有|未能)(能)?(完成|实现|达到)(课题|预定)?目标|目标(未|没有)(完成|实现|达成)")
+_SAYS_MISSED = re.compile(r"(未|没有|未能)(能)?(完成|实现|达到)(课题|预定)?目标|目标(未|没有)能?(完成|实现|达成)")
 # A dimensionless figure needs no unit (PUE值, 系数, 指数).
-_DIMENSIONLESS = re.compile(r"(值|系数|指数|比)\s*(?:由|从|为|降|提|达|[:：])")
+_DIMENSIONLESS = re.compile(r"(?<!目标)(值|系数|指数|比)\s*(?:由|从|为|的|降|提|达|[:：])")
 BEFORE_COLUMNS = ("活动前", "改善前", "实施前", "对策前", "现状值", "现状")
 AFTER_COLUMNS = ("活动后", "改善后", "实施后", "对策后", "巩固期", "效果")
 TARGET_COLUMNS = ("目标值", "目标")
@@ -133,7 +133,8 @@ def needs_no_unit(text: str) -> bool:
     return bool(_DIMENSIONLESS.search(text))
 
 
-def target_met(target: Reading | None, after: Reading | None, claims: str) -> tuple[str, str]:
+def target_met(target: Reading | None, after: Reading | None, claims: str,
+               before: Reading | None = None) -> tuple[str, str]:
     """达到 / 未达到 / 无法判断 with the figures it rests on, and what the report itself says."""
     said = "；报告称未完成目标" if _SAYS_MISSED.search(claims) else \
         "；报告称已完成目标" if _SAYS_MET.search(claims) else ""
@@ -144,7 +145,10 @@ def target_met(target: Reading | None, after: Reading | None, claims: str) -> tu
     t, a = target.value, after.value
     if t.unit and a.unit and t.unit != a.unit:
         return UNKNOWN, f"目标{t.text}与活动后{a.text}单位不同" + said
-    lower = target.lower_is_better if target.lower_is_better is not None else after.lower_is_better
+    lower = next((x for x in (target.lower_is_better, after.lower_is_better) if x is not None), None)
+    start = target.before or after.before or (before.value if before else None)
+    if lower is None and start and start.value != t.value:
+        lower = t.value < start.value
     if lower is None:
         return UNKNOWN, f"目标{t.text}，活动后{a.text}，看不出指标越高越好还是越低越好" + said
     met = a.value <= t.value if lower else a.value >= t.value

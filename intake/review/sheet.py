@@ -101,7 +101,7 @@ def review_report(text: str, rows: dict | None, topic_type: str, topic: str = ""
     context = _Context(report, topic, target, wordy, after, before)
     steps = tuple(_step(context, name) for name, _ in STEPS[topic_type])
     check = report.sections.get("效果检查")
-    state, note = target_met(target, after, check.text if check else "")
+    state, note = target_met(target, after, check.text if check else "", before)
     return PreReview(topic, topic_type, steps, TargetCheck(state, note), tuple(tools_used(report)))
 
 
@@ -322,7 +322,7 @@ def _before_after(c: _Context, section: Section) -> Evidence:
 
 
 def _against_target(c: _Context, section: Section) -> Evidence:
-    state, note = target_met(c.target, c.after, section.text)
+    state, note = target_met(c.target, c.after, section.text, c.before)
     hit = _first(section, "目标", (PARAGRAPH, TABLE))
     if state == UNKNOWN:
         return Evidence("与目标对比", UNCLEAR, note)
