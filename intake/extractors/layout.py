@@ -97,7 +97,7 @@ def report_layout(content: Content) -> dict[str, list[dict]]:
             line += sum("\t".join(row).count("\n") + 1 for row in cells)
         else:
             line += block.count("\n") + 1
-    return {key: value for key, value in layout.items() if value}
+    return layout  # an empty list says "none", which a missing key (an older report) does not
 
 
 def grid_row(texts: list[str | None]) -> Row:

@@ -15,6 +15,8 @@ from intake.extractors.layout import FIGURES, PAGES, TABLES
 from intake.extractors.steps import STEPS, heading, step_of
 
 PARAGRAPH, TABLE, FIGURE = "段", "表", "图"
+# What the 初审表 answers for each thing an expert looks for.
+YES, NO, UNCLEAR = "有", "无", "不明确"
 # "表3　问题类型统计表", "图 2 排列图", "表三：对策表": a caption names its table or figure.
 CAPTION = re.compile(r"^\s*([表图])\s*([0-9一二三四五六七八九十]+(?:[-.．][0-9]+)?)\s*[:：、.．]?\s*(\S.{0,40})?$")
 

@@ -12,12 +12,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from intake.base.text import clip
-from intake.extractors.steps import INNOVATION, STEPS
+from intake.extractors.steps import INNOVATION, STEPS, topic_type_in
 from intake.review.figures import (
     UNKNOWN, Reading, needs_no_unit, read_result, read_target, sentences, target_met,
 )
-from intake.review.sections import FIGURE, PARAGRAPH, TABLE, Part, Report, Section, read_report
-from intake.review.tools import NO, UNCLEAR, YES, ToolUse, tools_used
+from intake.review.sections import (
+    FIGURE, NO, PARAGRAPH, TABLE, UNCLEAR, YES, Part, Report, Section, read_report,
+)
+from intake.review.tools import ToolUse, tools_used
+from store import Store
 
 EXCERPT = 48        # characters of an excerpt: one look, not a page
 WORKED = 20         # characters under a heading that make a step more than its title
@@ -103,6 +106,20 @@ def review_report(text: str, rows: dict | None, topic_type: str, topic: str = ""
     check = report.sections.get("效果检查")
     state, note = target_met(target, after, check.text if check else "", before)
     return PreReview(topic, topic_type, steps, TargetCheck(state, note), tuple(tools_used(report)))
+
+
+def review_registrations(store: Store) -> dict[int, PreReview]:
+    """Registration id → the 初审表 of its results report, computed from the stored text on demand
+    (milliseconds a report: see scripts/bench_review_sheet.py); a registration without a readable
+    report has none."""
+    reports = store.registration_reports()
+    sheets = {}
+    for reg in store.all_registrations():
+        doc = reports.get(reg.id)
+        if doc is not None:
+            kind = reg.topic_type if reg.topic_type in STEPS else topic_type_in(doc.text or "")
+            sheets[reg.id] = review_report(doc.text or "", doc.rows, kind, reg.topic)
+    return sheets
 
 
 @dataclass(frozen=True)

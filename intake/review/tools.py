@@ -8,9 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from intake.review.sections import FIGURE, Report
-
-YES, NO, UNCLEAR = "有", "无", "不明确"
+from intake.review.sections import FIGURE, NO, UNCLEAR, YES, Report
 # The tool's name, then other names reports give it.
 TOOLS: tuple[tuple[str, ...], ...] = (
     ("调查表", "检查表"), ("排列图", "帕累托图", "柏拉图"), ("因果图", "鱼骨图", "因果分析图"), ("关联图",),
