@@ -347,7 +347,7 @@ def _against_target(c: _Context, section: Section) -> Evidence:
 
 
 _DOCUMENT = re.compile(r"《[^》]{2,40}(作业指导书|规程|标准|规范|制度|细则|办法|手册|流程|指引|规定|须知)》"
-                       r"|\b[A-Z]{1,3}/[A-Z0-9]{1,8}\s*[-－—–]?\s*[0-9][\w.\-－—–]*")
+                       r"|(?<![A-Za-z])[A-Z]{1,3}/[A-Z0-9]{1,8}\s*[-－—–]?\s*[0-9][0-9A-Za-z.\-－—–]*")
 _STANDARDISED = re.compile(r"纳入|写入|编入|修订|标准化|作业指导书|规程|制度|规范")
 
 
@@ -355,8 +355,7 @@ def _written_into_standard(c: _Context, section: Section) -> Evidence:
     item = "纳入标准或作业指导书"
     for part in section.of(PARAGRAPH):
         for sentence in sentences(part):
-            found = _DOCUMENT.findall(sentence) and _DOCUMENT.search(sentence)
-            if found:
+            if _DOCUMENT.search(sentence):
                 names = "、".join(m.group(0) for m in _DOCUMENT.finditer(sentence))
                 return Evidence(item, YES, names, clip(sentence, EXCERPT), part.where)
     hit = _first(section, _STANDARDISED.pattern)
