@@ -185,3 +185,10 @@ def test_units_of_other_topics_are_read(seed):
     _, target, after = figures(seed)
     assert (review.target.state, review.target.note) == ("达到", f"目标{'≤' if seed == 20 else '≥'}{target}，"
                                                            f"活动后{after}；报告称已完成目标")
+
+
+def test_a_caption_below_its_table_names_it():
+    text = "一、制定对策\n针对要因制定对策。\n序号\t对策\t目标\t措施\t地点\t时间\t负责人\n1\t加装盲板\t100%\t逐柜检查\t机房\t6月\t王敏\n表6 对策表"
+    review = review_report(text, {}, "问题解决型", "降低通信机房PUE值")
+    plan = evidence(review, "制定对策", "对策表5W1H栏目")
+    assert (plan.state, plan.note, plan.where) == ("有", "对策1条，栏目齐全", "表6 对策表")

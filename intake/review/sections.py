@@ -84,7 +84,7 @@ def read_report(text: str, rows: dict | None, topic_type: str) -> Report:
         if n in tables:
             cells, size = tables[n]
             parts.append(Part(TABLE, "\n".join("\t".join(r) for r in cells),
-                              _table_name(captions, n, current, counts) + page, n, cells))
+                              _table_name(captions, n, size, current, counts) + page, n, cells))
             n += max(size, 1)
             continue
         bare = heading(line.strip()) if n not in captions else None  # "表7 对策表" is no heading
@@ -140,9 +140,9 @@ def _caption_name(match: re.Match) -> str:
     return f"{kind}{number} {title.strip()}" if title else f"{kind}{number}"
 
 
-def _table_name(captions: dict[int, str], line: int, current: list, counts: dict[str, int]) -> str:
+def _table_name(captions: dict[int, str], line: int, size: int, current: list, counts: dict[str, int]) -> str:
     """A table is named by its caption (above it, or below it as some write), else by its place."""
-    for near in (line - 1, line - 2):
+    for near in (line - 1, line - 2, line + size):
         if captions.get(near, "").startswith("表"):
             return captions[near]
     where = current[0] if current else "正文开头"
