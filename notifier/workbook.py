@@ -1,8 +1,10 @@
 """The registry as an .xlsx workbook: 报名登记表 (one row per result, to filter and
-sort) and 推荐汇总表 in the printed layout of the notice's 附件8."""
+sort), 推荐汇总表 in the printed layout of the notice's 附件8, and for `intake
+export` the 初审表 the experts of 资料初审 read (one row per registered report)."""
 from __future__ import annotations
 
 import io
+import re
 from datetime import datetime, tzinfo
 
 from openpyxl import Workbook
@@ -11,7 +13,10 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from intake.base.config import Settings
-from notifier.registry import STATUS_LABELS, Registry, load_registry
+from intake.review.figures import MISSED, UNKNOWN
+from intake.review.sections import NO, UNCLEAR
+from intake.review.sheet import PreReview, review_registrations
+from notifier.registry import STATUS_LABELS, Registry, RegistryRow, load_registry
 from store import Store
 
 THIN = Side(style="thin", color="000000")
@@ -25,10 +30,13 @@ REGISTER_HEADERS = ("总编号", "企业名称", "QC小组名称", "人数", "�
                     "联系人", "电话", "发件邮箱", "首次来信时间", "最近来信时间", "存在问题", "需人工核查")
 
 
-def write_workbook(registry: Registry) -> bytes:
+def write_workbook(registry: Registry, reviews: dict[str, PreReview] | None = None) -> bytes:
+    """The workbook; with `reviews` (总编号 → 初审表) a third sheet, 初审表."""
     wb = Workbook()
     _register_sheet(wb.active, registry)
     _summary_sheet(wb.create_sheet(SUMMARY_SHEET), registry)
+    if reviews is not None:
+        _review_sheet(wb.create_sheet(REVIEW_SHEET), registry, reviews)
     for ws in wb.worksheets:
         _no_formulas(ws)
     wb.properties.creator = "qc-intake"
@@ -191,6 +199,82 @@ def _team_total(ws: Worksheet, row: int, total: int) -> None:
     ws.row_dimensions[row].height = 24
 
 
+# -- 初审表 ------------------------------------------------------------------------
+
+REVIEW_SHEET = "初审表"
+# One sheet for both 课题类型: the steps they share stand in one column (设定目标 and 创新型's
+# 设定目标及目标可行性论证, 制定巩固措施 and 标准化), so the meeting filters and sorts one table;
+# a step the other type has not reads "不适用".
+REVIEW_STEPS = (
+    ("选择课题", ("选择课题",)), ("现状调查", ("现状调查",)),
+    ("设定目标（及可行性论证）", ("设定目标", "设定目标及目标可行性论证")),
+    ("原因分析", ("原因分析",)), ("确定主要原因", ("确定主要原因",)),
+    ("提出方案并确定最佳方案", ("提出方案并确定最佳方案",)), ("制定对策", ("制定对策",)), ("对策实施", ("对策实施",)),
+    ("效果检查", ("效果检查",)), ("巩固措施/标准化", ("制定巩固措施", "标准化")),
+    ("总结和下一步打算", ("总结和下一步打算",)),
+)
+REVIEW_HEADERS = ("总编号", "单位", "小组", "课题", "课题类型", *(name for name, _ in REVIEW_STEPS),
+                  "目标是否达到", "统计方法及图表", "疑似抄袭", "相同比例", "来源")
+NOT_APPLICABLE = "不适用"
+NO_REPORT = "未收到可读的成果报告"
+NO_FILL = PatternFill("solid", fgColor="F8CBAD")       # something an expert looks for is missing
+UNCLEAR_FILL = PatternFill("solid", fgColor="FFE699")  # the evidence is unclear
+_SHARE = re.compile(r"\d+(?:\.\d+)?\s*%")
+
+
+def _review_sheet(ws: Worksheet, registry: Registry, reviews: dict[str, PreReview]) -> None:
+    ws.append(REVIEW_HEADERS)
+    for row in registry.rows:
+        ws.append(_review_row(row, reviews.get(row.number)))
+        _shade_review_row(ws, ws.max_row, reviews.get(row.number))
+    for cell in ws[1]:
+        cell.font, cell.fill, cell.border = Font(name=BODY_FONT, bold=True), HEAD_FILL, BOX
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    for cells in ws.iter_rows(min_row=2):
+        for cell in cells:
+            cell.font, cell.border = Font(name=BODY_FONT, size=10), BOX
+            cell.alignment = Alignment(vertical="top", wrap_text=True)
+    _fit_columns(ws, widest={i: 46 for i in range(6, len(REVIEW_HEADERS) + 1)} | {4: 30, 2: 24, 3: 18})
+    ws.freeze_panes = "F2"
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(REVIEW_HEADERS))}{max(ws.max_row, 2)}"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A3
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 2, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows, ws.print_title_cols = "1:1", "A:A"
+
+
+def _review_row(row: RegistryRow, review: PreReview | None) -> list:
+    copies = [p.detail for p in row.flags if p.code == "POSSIBLE_COPY"]
+    shares = [m.replace(" ", "") for detail in copies for m in _SHARE.findall(detail)]
+    copy_cells = ["是" if copies else "", "、".join(dict.fromkeys(shares)), "\n".join(copies)]
+    head = [row.number, row.enterprise, row.group, row.topic, row.topic_type]
+    if review is None:
+        return head + [NO_REPORT] + [""] * (len(REVIEW_STEPS) + 1) + copy_cells
+    steps = {s.step: s for s in review.steps}
+    cells = [next((steps[n].summary for n in names if n in steps), NOT_APPLICABLE) for _, names in REVIEW_STEPS]
+    return head + cells + [review.target.summary, review.tools_summary] + copy_cells
+
+
+def _shade_review_row(ws: Worksheet, index: int, review: PreReview | None) -> None:
+    """A step with something missing in red, with something unclear in yellow: seen in one look."""
+    if review is None:
+        return
+    steps = {s.step: s for s in review.steps}
+    for col, (_, names) in enumerate(REVIEW_STEPS, 6):
+        step = next((steps[n] for n in names if n in steps), None)
+        states = {step.state, *(e.state for e in step.evidence)} if step else set()
+        fill = NO_FILL if NO in states else UNCLEAR_FILL if UNCLEAR in states else None
+        if fill:
+            ws.cell(index, col).fill = fill
+    target = ws.cell(index, 6 + len(REVIEW_STEPS))
+    if review.target.state in (MISSED, UNKNOWN):
+        target.fill = NO_FILL if review.target.state == MISSED else UNCLEAR_FILL
+
+
 def registry_workbook(store: Store, settings: Settings) -> bytes:
-    """The registry as .xlsx bytes: 报名登记表 and 推荐汇总表 (附件8)."""
-    return write_workbook(load_registry(store, settings))
+    """The registry as .xlsx bytes: 报名登记表, 推荐汇总表 (附件8) and 初审表."""
+    registry = load_registry(store, settings)
+    by_id = review_registrations(store)
+    return write_workbook(registry, {number: by_id[reg_id] for reg_id, number in registry.numbers_by_id.items()
+                                     if reg_id in by_id})

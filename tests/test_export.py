@@ -90,7 +90,7 @@ def test_register_sheet_has_one_row_per_registration_with_every_field(exported):
     sheet = workbook["报名登记表"]
     rows = [list(r) for r in sheet.iter_rows(values_only=True)]
 
-    assert workbook.sheetnames == ["报名登记表", "推荐汇总表"]
+    assert workbook.sheetnames == ["报名登记表", "推荐汇总表", "初审表"]
     assert rows[0] == HEADERS
     by_number = {r[0]: dict(zip(HEADERS, r)) for r in rows[1:]}
     assert sorted(by_number) == sorted(numbers.values())
@@ -141,6 +141,23 @@ def test_summary_sheet_is_annex_8_filled_from_the_forms(exported):
     assert {"A2:H2", "A3:H3"} <= merged  # title and the 单位、部门（章） line span the form
     header_row = starts["四、全省质量信得过班组"] + 2  # 1-based row of the section's header
     assert all(sheet.cell(header_row, col).border.top.style == "thin" for col in range(1, 9))
+
+
+def test_review_sheet_has_the_pre_review_of_every_registered_report(exported):
+    workbook, numbers = exported
+    unit, _, still_missing, _ = mailbox()
+    sheet = workbook["初审表"]
+    rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+    header = rows[0]
+    by_number = {r[0]: dict(zip(header, r)) for r in rows[1:]}
+    assert sorted(by_number) == sorted(numbers.values())
+    row = by_number[numbers[unit.group]]
+    assert (row["单位"], row["小组"], row["课题"], row["课题类型"]) == (unit.enterprise, unit.group, unit.topic,
+                                                                unit.topic_type)
+    assert all(row[step].startswith("有（") for step in ("选择课题", "制定对策", "对策实施", "效果检查", "总结和下一步打算"))
+    assert row["目标是否达到"].startswith("达到：目标")
+    assert by_number[numbers[still_missing.group]]["小组"] == FORMULA
+    assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
 
 
 def test_export_of_an_empty_store_is_a_blank_form_to_fill_in(tmp_path, capsys):

@@ -229,6 +229,27 @@ def test_report_options(entry):
     assert image_count(raw) == 6
 
 
+def test_report_defects_leave_out_what_an_expert_looks_for():
+    data = sample_entry(PROBLEM_SEED)
+    complete = docx_text(qc_report_docx(data, images=0))
+    assert "对末端因素逐条进行确认" in complete and "地点" in complete and "作业指导书" in complete
+    lacking = docx_text(qc_report_docx(data, images=0, defects=(
+        "causes_unconfirmed", "plan_without_columns", "no_standard", "no_before_after")))
+    assert "逐条" not in lacking and "地点" not in lacking and "作业指导书" not in lacking
+    assert "活动前后对比表" not in lacking
+    missed = docx_text(qc_report_docx(data, images=0, defects=("target_missed",)))
+    assert "课题目标未能完成" in missed
+    with pytest.raises(ValueError, match="unknown report defects"):
+        qc_report_docx(data, defects=("no_such_thing",))
+
+
+def test_report_in_the_qc_story_wording(entry):
+    doc = docx.Document(io.BytesIO(qc_report_docx(sample_entry(PROBLEM_SEED), images=0, style=1)))
+    heads = [p.text for p in doc.paragraphs if re.match(r"^\d+\. ", p.text)]
+    assert heads[:4] == ["1. 小组简介", "2. 课题的选定", "3. 现状的把握", "4. 目标的设定"]
+    assert heads[-1] == "11. 反省及今后打算"
+
+
 def test_group_registration(entry, seal):
     members = sample_members(entry)
     assert len(members) == entry.members and all(p in [m["姓名"] for m in members]

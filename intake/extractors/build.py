@@ -9,7 +9,7 @@ from typing import Any
 from intake.extractors.checkbox import read_choice
 from intake.extractors.forms import FormSpec, RowGroup
 from intake.extractors.labels import normalise
-from intake.extractors.layout import Content
+from intake.extractors.layout import Content, report_layout
 from intake.extractors.ocr import recognise_scan
 from intake.extractors.recognise import Reading, kind_from_name, recognise
 from intake.extractors.stamp import detect_stamp, stamp_of_pictures
@@ -45,7 +45,8 @@ def document_from(attachment: Attachment, content: Content, ocr_pages: PageSourc
     fields, provenance = _typed_fields(reading)
     return Document(
         filename=attachment.filename, sha256=attachment.sha256, kind=reading.kind,
-        stamp=stamp, fields=fields, rows=_typed_rows(reading),
+        stamp=stamp, fields=fields,
+        rows=report_layout(content) if reading.kind is DocumentKind.QC_REPORT else _typed_rows(reading),
         text=content.full_text(), stamp_evidence=evidence,
         source_format=content.source_format, provenance=provenance, recognised_by=how)
 

@@ -46,6 +46,11 @@ _SYMBOL_FONTS = {
 # Parts around the body whose text is read for markings only.
 _MARGIN_PARTS = ("/header", "/footer", "/footnotes", "/endnotes", "/comments")
 _BLIPS = etree.XPath(".//a:blip/@r:embed | .//v:imagedata/@r:id", namespaces=NS)
+# What shows a figure in a report: a picture, a chart, a drawing canvas or shape
+# group (因果图 are often drawn with shapes), an embedded object.
+_FIGURE = etree.XPath(
+    ".//a:blip | .//v:imagedata | .//a:graphicData[contains(@uri, 'chart') or contains(@uri, 'Group')"
+    " or contains(@uri, 'Canvas')] | .//w:object", namespaces=NS)
 
 
 _RELS_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
@@ -69,8 +74,7 @@ def read_docx(data: bytes) -> Content:
              if part.partname.startswith("/word/media/")}
     margins = [rel.target_part.blob for rel in document.part.rels.values()
                if not rel.is_external and rel.reltype.endswith(_MARGIN_PARTS)]
-    return Content(tuple(_blocks(body)), _pictures(body, images, media), "docx",
-                   margins=_margin_texts(margins))
+    return _content(body, _pictures(body, images, media), margins)
 
 
 def read_docx_package(data: bytes) -> Content:
@@ -86,8 +90,13 @@ def read_docx_package(data: bytes) -> Content:
         media = {n: package.read(n) for n in package.namelist() if n.startswith("word/media/")}
         margins = [package.read(target) for kind, target in rels.values()
                    if kind.endswith(_MARGIN_PARTS) and target in package.namelist()]
-    return Content(tuple(_blocks(body)), _pictures(body, images, media), "docx",
-                   margins=_margin_texts(margins))
+    return _content(body, _pictures(body, images, media), margins)
+
+
+def _content(body, pictures: tuple[Picture, ...], margins: list[bytes]) -> Content:
+    elements = list(_block_elements(body))
+    return Content(tuple(_block(el) for el in elements), pictures, "docx", margins=_margin_texts(margins),
+                   figures=tuple(i for i, el in enumerate(elements) if _FIGURE(el)))
 
 
 def _margin_texts(parts: list[bytes]) -> tuple[str, ...]:
@@ -124,15 +133,22 @@ def _relationships(package: zipfile.ZipFile, part: str) -> dict[str, tuple[str, 
 
 def _blocks(container):
     """Paragraph texts and tables in reading order, through content controls."""
+    return (_block(el) for el in _block_elements(container))
+
+
+def _block_elements(container):
+    """The paragraphs and tables of a body or cell, in reading order, through content controls."""
     for child in container:
-        if child.tag == W + "p":
-            yield _paragraph_text(child)
-        elif child.tag == W + "tbl":
-            yield _table(child)
+        if child.tag in (W + "p", W + "tbl"):
+            yield child
         elif child.tag == W + "sdt":
             content = child.find(W + "sdtContent")
             if content is not None:
-                yield from _blocks(content)
+                yield from _block_elements(content)
+
+
+def _block(el):
+    return _paragraph_text(el) if el.tag == W + "p" else _table(el)
 
 
 def _paragraph_text(p) -> str:

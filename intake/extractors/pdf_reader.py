@@ -34,6 +34,7 @@ def read_pdf(data: bytes, render: bool = True) -> Content:
     pictures: list[Picture] = []
     later: list[str] = []
     scanned = 0
+    starts: list[int] = []
     with pdfplumber.open(io.BytesIO(data)) as pdf:
         if not pdf.pages:  # e.g. a page tree that only points at itself
             raise ValueError("PDF has no readable page")
@@ -45,10 +46,12 @@ def read_pdf(data: bytes, render: bool = True) -> Content:
                 continue
             if page.images and len("".join(text.split())) <= SCANNER_LINE:
                 scanned += 1
+            starts.append(len(blocks))
             blocks += _page_blocks(page, text)
             if render and number <= SEAL_PAGES:
                 pictures.append(Picture(f"page {number}", _render(page), "rendered page"))
-    return Content(tuple(blocks), tuple(pictures), "pdf", scanned_pages=scanned, margins=tuple(later))
+    return Content(tuple(blocks), tuple(pictures), "pdf", scanned_pages=scanned, margins=tuple(later),
+                   page_starts=tuple(starts))
 
 
 def _page_blocks(page, text: str) -> list:

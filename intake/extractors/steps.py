@@ -72,7 +72,15 @@ HEADING_CHARS = 30
 SHORT_HEADING = 16
 
 
-def _heading(line: str) -> str | None:
+def topic_type_in(text: str) -> str:
+    """The 课题类型 a report states near its top, else the one its steps suggest."""
+    match = re.search(r"课题类型\s*[:：]?\s*(问题解决型|创新型)", text[:5000])
+    if match:
+        return match.group(1)
+    return INNOVATION if "最佳方案" in text else PROBLEM
+
+
+def heading(line: str) -> str | None:
     """The line without its numbering when it can be a heading, else None."""
     bare = _NUMBERING.sub("", line, count=1).strip()
     if bare and (len(bare) <= HEADING_CHARS or bare != line):
@@ -82,7 +90,7 @@ def _heading(line: str) -> str | None:
 
 def headings(text: str) -> list[str]:
     """Lines that can be headings, without their numbering."""
-    return [bare for line in lines(text) if (bare := _heading(line))]
+    return [bare for line in lines(text) if (bare := heading(line))]
 
 
 def _names(line: str, variant: str) -> bool:
@@ -113,7 +121,7 @@ def worked_steps(text: str, min_chars: int) -> list[str]:
     """
     found: list[tuple[str, int]] = []  # step, characters of text under it
     for line in lines(text):
-        bare = _heading(line)
+        bare = heading(line)
         step = step_of(bare) if bare else None
         if step is not None and step not in (name for name, _ in found):
             found.append((step, 0))

@@ -5,9 +5,7 @@ a review flag); the steps and their wordings live in `extractors.steps`.
 """
 from __future__ import annotations
 
-import re
-
-from intake.extractors.steps import INNOVATION, PROBLEM, STEPS, missing_steps
+from intake.extractors.steps import STEPS, missing_steps, topic_type_in
 from intake.base.model import Document, Finding, Submission
 from intake.validators.context import RuleContext, review
 from intake.validators.topic import topic_type_of
@@ -20,10 +18,7 @@ def _topic_type(report: Document, form: Document | None, allowed: tuple[str, ...
     stated = topic_type_of(form.fields.get("课题类型"), allowed) if form else None
     if stated in STEPS:
         return stated
-    match = re.search(r"课题类型\s*[:：]?\s*(问题解决型|创新型)", report.text[:5000])
-    if match:
-        return match.group(1)
-    return INNOVATION if "最佳方案" in report.text else PROBLEM
+    return topic_type_in(report.text)
 
 
 def check_report_structure(sub: Submission, ctx: RuleContext) -> list[Finding]:
