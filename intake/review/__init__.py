@@ -1,0 +1,1 @@
+"""The experts' preparation: what a person reviewing the reports should look at first."""
