@@ -269,10 +269,11 @@ def _flag(doc: Document, match: Match, registration: Registration | None, own_un
 
 
 def _longest(match: Match, doc: Document) -> list[str]:
-    """The longest common passages, clipped, in the order the report has them."""
+    """The longest common passages, clipped, in the order the report has them; a passage
+    across lines is quoted by its longest line (table rows between are not prose)."""
     text = storable(doc.text)
     chosen = sorted(match.spans, key=lambda span: span[1] - span[0], reverse=True)[:SHOWN]
-    return [clip(text[start:end], CLIP) for start, end, _, _ in sorted(chosen)]
+    return [clip(max(text[start:end].splitlines(), key=len), CLIP) for start, end, _, _ in sorted(chosen)]
 
 
 # -- the index, written in the record transaction -----------------------------------
