@@ -122,6 +122,8 @@ EQUIVALENTS: dict[str, tuple[str, ...]] = {
     "先后": ("陆续", "相继", "依次"),
 }
 _PATTERN = re.compile("|".join(sorted(map(re.escape, EQUIVALENTS), key=len, reverse=True)))
+# Joining words a writer puts after a comma of their own accord.
+LINKS = ("并", "同时", "随后", "进而", "另外", "据此", "由此", "其次", "总之", "再者")
 OPENINGS = ("经研究，", "据统计，", "具体来看，", "总体而言，", "实践表明，", "在此基础上，", "同时，", "另外，")
 
 
@@ -131,5 +133,6 @@ def reword(text: str, rng: random.Random, rate: float = 0.9, *, openings: bool =
     out = _PATTERN.sub(lambda m: rng.choice(EQUIVALENTS[m.group()]) if rng.random() < rate else m.group(), text)
     if not openings:
         return out
+    out = re.sub("，", lambda m: "，" + rng.choice(LINKS) if rng.random() < 0.4 else "，", out)
     sentences = re.split("(?<=。)", out)
     return "".join(rng.choice(OPENINGS) + s if s and rng.random() < 0.3 else s for s in sentences)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import delete, func
+from sqlalchemy import delete, func, insert
 from sqlmodel import Session, select
 
 from store.models import CopyBand, CopyMatch, CopySource, Registration
@@ -40,7 +40,9 @@ def add_source(s: Session, source: CopySource, keys: Iterable[int]) -> CopySourc
     """Store a source with its band keys (in the caller's transaction)."""
     s.add(source)
     s.flush()
-    s.add_all(CopyBand(key=key, source_id=source.id) for key in sorted(set(keys)))
+    rows = [{"key": key, "source_id": source.id} for key in sorted(set(keys))]
+    if rows:
+        s.execute(insert(CopyBand), rows)
     return source
 
 

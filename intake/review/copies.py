@@ -39,11 +39,11 @@ PERMUTATIONS = 128
 # Jaccard of 12-grams the bands aim at (64 bands of 2 rows): a report a third copied is
 # about 0.25 from its source, two honest reports on one subject about 0.05.
 LSH_THRESHOLD = 0.1
-MIN_SHARED = 2           # band keys a candidate shares: one is chance
-MIN_RUN = 16             # a common run shorter than this is a phrase, not a passage
+MIN_SHARED = 1           # band keys a candidate shares (the most sharing are verified first)
+MIN_RUN = 24             # a common run shorter than this is a phrase, not a passage
 MIN_LINE = 20           # compared characters of a line that is prose
 GAP = 12                 # a changed name this long inside a copied passage keeps it one passage
-FLAG_SHARE = 0.2         # share of the text in common passages that raises the flag
+FLAG_SHARE = 0.3         # share of the text in common passages that raises the flag
 WHOLE_SHARE = 0.85       # both ways: the same report
 DATA_SHARE = 0.5         # share of number triples in common that raises the flag
 DATA_MIN = 12            # triples a report needs before its numbers count
