@@ -24,6 +24,7 @@ FLOORS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("3 extractors", ("intake.extractors",)),
     ("4 assembling and classifying", ("intake.sort",)),
     ("5 validators", ("intake.validators",)),
+    ("the experts' preparation", ("intake.review",)),
     ("6 recording", ("intake.record",)),
     ("replies and reports", ("notifier",)),
     ("orchestration", ("intake.run",)),

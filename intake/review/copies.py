@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from datasketch import MinHash, MinHashLSH
@@ -115,6 +115,23 @@ def normalised(text: str) -> tuple[str, list[int]]:
     return "".join(chars), offsets
 
 
+_DROPPED = re.compile(r"[\W_]+")
+_DIGITS = re.compile(r"\d+")
+
+
+def compared(text: str) -> str:
+    """`normalised(text)`'s characters without their offsets, at the speed of regular
+    expressions: what a candidate is verified on (the offsets only for a flag)."""
+    out = []
+    for line in unicodedata.normalize("NFKC", text).splitlines():
+        if "\t" in line:
+            continue
+        kept = _DIGITS.sub("#", _DROPPED.sub("", line)).lower()
+        if len(kept) >= MIN_LINE:
+            out.append(kept)
+    return "".join(out)
+
+
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 
 
@@ -154,25 +171,40 @@ def _band_keys(kind: bytes, items: set[str]) -> list[int]:
 
 def signature(text: str) -> Signature:
     """The text's band keys: its n-grams' and its number triples'."""
-    norm, _ = normalised(text)
+    norm = compared(text)
     return Signature(text=text, keys=tuple(_band_keys(b"text", shingles(norm, INDEX_SHINGLE))
                                            + _band_keys(b"data", triples(numbers(text)))))
 
 
 # -- verification ----------------------------------------------------------------
 
-def compare(text: str, source: CopySource) -> Match:
-    """The common passages of `text` and a source, and the shares they make."""
-    a, a_at = normalised(text)
-    b, b_at = normalised(source.text)
-    runs = _merged(_common_runs(a, b))
+def compare(text: str, source: CopySource, mine: tuple[str, set[str]] | None = None) -> Match:
+    """The common passages of `text` and a source, and the shares they make; the spans
+    (offsets into both texts) only when the overlap is flagged. `mine`: `text`'s
+    `compared` characters and number triples, when checked against many sources."""
+    a, figures = mine or (compared(text), triples(numbers(text)))
+    b = compared(source.text)
+    data = len(figures & triples(numbers(source.text))) / len(figures) if len(figures) >= DATA_MIN else 0.0
+    if data < DATA_SHARE and (rough := _sampled_share(a, b)) < FLAG_SHARE / 3:
+        # Far below the flag: most candidates (reports on the same subject) end here.
+        return Match(source=source, text_share=rough, reverse_share=0.0, data_share=data, spans=())
+    runs = _common_runs(a, b)
     covered = sum(end - start for start, end, _, _ in runs)
     covered_b = len({j for _, _, b0, b1 in runs for j in range(b0, b1)})
-    mine = triples(numbers(text))
-    data = len(mine & triples(numbers(source.text))) / len(mine) if len(mine) >= DATA_MIN else 0.0
-    spans = tuple((a_at[s], a_at[e - 1] + 1, b_at[bs], b_at[be - 1] + 1) for s, e, bs, be in runs)
-    return Match(source=source, text_share=covered / max(1, len(a)), reverse_share=covered_b / max(1, len(b)),
-                 data_share=data, spans=spans)
+    match = Match(source=source, text_share=covered / max(1, len(a)), reverse_share=covered_b / max(1, len(b)),
+                  data_share=data, spans=())
+    if not flagged(match):
+        return match
+    a_at, b_at = normalised(text)[1], normalised(source.text)[1]
+    spans = tuple((a_at[s], a_at[e - 1] + 1, b_at[bs], b_at[be - 1] + 1) for s, e, bs, be in _merged(runs))
+    return replace(match, spans=spans)
+
+
+def _sampled_share(a: str, b: str) -> float:
+    """A quick estimate of the share of `a` in common passages: the part of its windows of
+    MIN_RUN characters, one every MIN_RUN // 2, found in `b` (substring search, in C)."""
+    windows = [a[i:i + MIN_RUN] for i in range(0, max(0, len(a) - MIN_RUN + 1), MIN_RUN // 2)]
+    return sum(window in b for window in windows) / len(windows) if windows else 0.0
 
 
 def _common_runs(a: str, b: str) -> list[tuple[int, int, int, int]]:
@@ -233,9 +265,10 @@ def check_copies(store: Store, reports: list[Document], own_unit: str = "",
     checks = []
     for doc in reports:
         sig = signature(storable(doc.text))  # the text as stored: the spans' offsets are into it
+        mine = (compared(sig.text), triples(numbers(sig.text)))
         with store.session() as s:
             candidates = candidate_sources(s, sig.keys, exclude_registrations, MIN_SHARED)
-            matches = [m for m in (compare(sig.text, source) for source in candidates) if flagged(m)]
+            matches = [m for m in (compare(sig.text, source, mine) for source in candidates) if flagged(m)]
             best = max(matches, key=lambda m: (m.text_share, m.data_share), default=None)
             registration = registrations_of(s, [best.source]).get(best.source.registration_id) if best else None
         finding = _flag(doc, best, registration, own_unit) if best else None
