@@ -24,7 +24,6 @@ import hashlib
 import json
 import multiprocessing
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -101,7 +100,14 @@ def probe(url: str, checks: int) -> dict:
         archive = count_sources(s)
     store.close()
     return {"archive": archive, "median_s": statistics.median(times), "max_s": max(times),
-            "false_flags": flags, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+            "false_flags": flags, "peak_rss_mb": peak_rss_mb()}
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory since it started (VmHWM): getrusage's ru_maxrss
+    would carry over the peak of the parent that forked it."""
+    status = Path("/proc/self/status").read_text()
+    return int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:"))) / 1024
 
 
 def probe_in_child(url: str, checks: int) -> dict:
@@ -162,18 +168,22 @@ def _all(topic_type: str, problem_steps) -> tuple[str, ...]:
     return problem_steps if topic_type == "问题解决型" else INNOVATION_STEPS
 
 
-def postgres_url() -> str | None:
-    admin = os.environ.get("INTAKE_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+ADMIN = os.environ.get("INTAKE_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def postgres_database(create: bool) -> str | None:
+    """A fresh benchmark database (`create`), or none left behind; its URL, None without a server."""
     try:
         import psycopg
 
-        with psycopg.connect(admin.replace("+psycopg", ""), autocommit=True, connect_timeout=3) as conn:
-            conn.execute("DROP DATABASE IF EXISTS qc_bench_copies")
-            conn.execute("CREATE DATABASE qc_bench_copies")
+        with psycopg.connect(ADMIN.replace("+psycopg", ""), autocommit=True, connect_timeout=3) as conn:
+            conn.execute("DROP DATABASE IF EXISTS qc_bench_copies WITH (FORCE)")
+            if create:
+                conn.execute("CREATE DATABASE qc_bench_copies")
     except Exception as err:  # noqa: BLE001 - no server: SQLite only
         print(f"PostgreSQL not reachable ({err}); SQLite only", file=sys.stderr)
         return None
-    return admin.rsplit("/", 1)[0] + "/qc_bench_copies"
+    return ADMIN.rsplit("/", 1)[0] + "/qc_bench_copies"
 
 
 def main() -> int:
@@ -190,7 +200,7 @@ def main() -> int:
         return 0
     with tempfile.TemporaryDirectory() as tmp:
         urls = {"SQLite": f"sqlite:///{tmp}/bench.db"}
-        if not args.no_postgres and (pg := postgres_url()):
+        if not args.no_postgres and (pg := postgres_database(create=True)):
             urls["PostgreSQL"] = pg
         for name, url in urls.items():
             Store(url).close()
@@ -209,6 +219,8 @@ def main() -> int:
                 print(f"  detection, {found['trials']} trials each: third copied found {found['found']['third']}, "
                       f"whole report found {found['found']['whole']}, honest same-subject flagged "
                       f"{found['found']['honest']}; text shares {found['share_range']}")
+        if "PostgreSQL" in urls:
+            postgres_database(create=False)
     return 0
 
 
