@@ -36,12 +36,13 @@ CODE = "POSSIBLE_COPY"
 SHINGLE = 6              # characters of the n-grams that find common passages
 INDEX_SHINGLE = 12       # characters of the n-grams the index hashes: shared phrases drop out
 PERMUTATIONS = 128
-# Jaccard of 12-grams the bands aim at (64 bands of 2 rows): a report a third copied is
-# about 0.25 from its source, two honest reports on one subject about 0.05.
+# Jaccard of 12-grams the bands aim at: datasketch makes it 64 bands of 2 rows. A report
+# a third copied is 0.1–0.25 from its source (a band or more in common), two honest
+# reports on one subject about 0.05 (most share none); scripts/bench_copies.py measures it.
 LSH_THRESHOLD = 0.1
 MIN_SHARED = 1           # band keys a candidate shares (the most sharing are verified first)
 MIN_RUN = 24             # a common run shorter than this is a phrase, not a passage
-MIN_LINE = 20           # compared characters of a line that is prose
+MIN_LINE = 20            # compared characters of a line that is prose
 GAP = 12                 # a changed name this long inside a copied passage keeps it one passage
 FLAG_SHARE = 0.3         # share of the text in common passages that raises the flag
 WHOLE_SHARE = 0.85       # both ways: the same report
