@@ -17,11 +17,12 @@ from sqlmodel import select
 
 from intake.base.config import load_settings
 from intake.extractors.convert import convert
-from intake.review.copies import normalised
+from intake.review.copies import compared, normalised
 from intake.run.pipeline import Pipeline
 from samples.copies import copied_report_docx
 from samples.entries import sample_entry
 from samples.forms import qc_report_docx
+from samples.report import report_sections
 from samples.mails import CLIENTS, submission_mail
 from samples.report_problem import STEPS
 from store.models import CopyMatch, CopySource, StoredFinding
@@ -59,6 +60,17 @@ def test_the_compared_text_is_prose_without_punctuation_spaces_or_figures():
     compared, offsets = normalised(text)
     assert compared == "活动后基站月均退服率由#降至#超额完成了目标值"
     assert text[offsets[0]:offsets[-1] + 1] == "活动后，基站月均退服率由０.４５% 降至 0.16%，超额完成了目标值"
+
+
+def test_the_quick_reading_of_a_candidate_is_the_one_the_offsets_belong_to():
+    """Candidates are verified on `compared` and the flag's spans come from `normalised`:
+    they must be the same characters, also where NFKC changes a character's length."""
+    texts = [qc_text for seed in (101, 102) for qc_text in (
+        "\n".join(block[1] for blocks in report_sections(unit(seed), seed)[1].values() for block in blocks
+                  if block[0] == "p"),)]
+    texts.append("第Ⅲ期改造：ﬁ值由１２，３４提升到x³，面积为５㎡，覆盖率达到１００％以上的目标要求。\n序号\t项目")
+    assert all(compared(text) == normalised(text)[0] for text in texts)
+    assert compared(texts[-1]) == "第iii期改造fi值由#提升到x#面积为#m#覆盖率达到#以上的目标要求"
 
 
 def test_planted_copies_are_flagged_with_their_source_and_honest_reports_are_not(pipeline):
