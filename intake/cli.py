@@ -253,6 +253,22 @@ def cmd_user_state(args, settings: Settings) -> int:
     return _accounts(settings, change)
 
 
+def cmd_past_load(args, settings: Settings) -> int:
+    """Earlier years' reports into the copy check's index (stored, not registered)."""
+    from intake.review.past import load_past
+    from store import Store
+
+    folder = Path(args.folder)
+    if not folder.is_dir():
+        raise CommandError(f"no such folder: {folder}; give the folder that holds the earlier years' reports")
+    store = Store(settings.store.url)
+    try:
+        print(load_past(store, folder, args.year).summary(args.year))
+    finally:
+        store.close()
+    return 0
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse, but a wrong command line is one line that points to the help."""
 
@@ -307,6 +323,12 @@ def build_parser() -> argparse.ArgumentParser:
         parser_ = user_sub.add_parser(command, help=words)
         parser_.add_argument("name")
         parser_.set_defaults(func=cmd_user_state)
+    past = sub.add_parser("past", help="earlier years' reports for the copy check")
+    past_sub = past.add_subparsers(dest="past_command", required=True)
+    past_load = past_sub.add_parser("load", help="load a folder of earlier years' reports (.docx/.doc/.wps/.pdf)")
+    past_load.add_argument("folder")
+    past_load.add_argument("--year", type=int, required=True, help="the year of the competition they were sent to")
+    past_load.set_defaults(func=cmd_past_load)
     demo = sub.add_parser("demo", help="a local sample mailbox run end to end")
     demo.add_argument("--dir", default="intake-demo", help="folder for the demo's files (default: intake-demo)")
     demo.set_defaults(func=cmd_demo, needs_config=False)

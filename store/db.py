@@ -6,7 +6,9 @@ transaction, so a crash leaves either all of it or none of it.
 """
 from __future__ import annotations
 
+import sqlite3
 import threading
+import time
 import zlib
 from collections.abc import Iterable
 from contextlib import contextmanager
@@ -47,8 +49,17 @@ class StoreError(Exception):
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=30000")
+    # Switching a new file to WAL does not wait on the busy timeout: stores opening one
+    # new file at once find it locked while the first builds the schema. Wait here.
+    for attempt in range(600):
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            break
+        except sqlite3.OperationalError as err:
+            if "locked" not in str(err) or attempt == 599:
+                raise
+            time.sleep(0.05)
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
 

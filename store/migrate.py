@@ -138,7 +138,8 @@ def draft_revision(message: str, folder: Path = MIGRATIONS / "versions") -> Path
     new NOT NULL columns) before committing it with a test that upgrades a filled store."""
     config = alembic_config([] if folder == MIGRATIONS / "versions" else [folder])
     script = ScriptDirectory.from_config(config)
-    number = f"{len(list(script.walk_revisions())) + 1:04d}"
+    # After the highest number: revisions written on parallel branches may leave a gap.
+    number = f"{max((int(s.revision) for s in script.walk_revisions() if s.revision.isdigit()), default=0) + 1:04d}"
     engine = create_engine("sqlite://")
     try:
         with engine.begin() as connection:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import sqlalchemy as sa
-from sqlalchemy import Column, JSON, LargeBinary, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Column, JSON, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from intake.base.times import utcnow
@@ -217,3 +217,48 @@ class ConsoleDecision(SQLModel, table=True):
     outbox_id: int | None = Field(default=None, index=True)
     note: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     detail: dict | None = Field(default=None, sa_column=Column(JSON))
+
+
+# -- copy detection (intake/review/copies.py) --------------------------------
+
+class CopySource(SQLModel, table=True):
+    """A results report's text as the copy check compares it: a registered report
+    (`registration_id`, replaced when a correction replaces the report) or an earlier
+    year's report loaded by `intake past load` (`year`, `filename`; never registered)."""
+
+    __tablename__ = "copy_source"
+
+    id: int | None = Field(default=None, primary_key=True)
+    registration_id: int | None = Field(default=None, foreign_key="registration.id", index=True)
+    year: int | None = None
+    filename: str
+    # The file's content hash: an archived file loaded twice is one source.
+    sha256: str = Field(index=True)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class CopyBand(SQLModel, table=True):
+    """One LSH band key of a source's MinHash signatures: reports sharing a key are
+    the candidates a new report is verified against (the index lives here, not in memory)."""
+
+    __tablename__ = "copy_band"
+
+    key: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    source_id: int = Field(foreign_key="copy_source.id", primary_key=True, index=True)
+
+
+class CopyMatch(SQLModel, table=True):
+    """What a POSSIBLE_COPY flag found, for a page that shows both texts side by side:
+    the source, the shares, and the matched spans as [start, end, source start, source end]
+    character offsets in the report's stored text and the source's."""
+
+    __tablename__ = "copy_match"
+
+    id: int | None = Field(default=None, primary_key=True)
+    finding_id: int = Field(foreign_key="finding.id", index=True)
+    source_id: int = Field(foreign_key="copy_source.id", index=True)
+    document: str
+    text_share: float
+    data_share: float
+    spans: list = Field(default_factory=list, sa_column=Column(JSON))

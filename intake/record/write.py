@@ -20,6 +20,7 @@ from intake.base.model import (
 )
 from intake.base.text import storable, storable_value
 from intake.base.times import utcnow
+from intake.review.copies import CopyCheck, index_report, record_match
 from intake.validators.names import unit_key
 from store import Store
 from store.models import Message, MessageStatus, Outbox, Registration, StoredDocument, StoredFinding
@@ -47,6 +48,8 @@ class Decision:
     # Per result of the submission: the registration it repeats without citing it
     # (`intake.record.repeats`), which it updates under the same number; None for a new result.
     same_as: tuple[Registration | None, ...] = ()
+    # Each new report's copy check (`intake.review.copies`): indexed under its registration here.
+    copies: tuple[CopyCheck, ...] = ()
 
 
 def _as_int(value) -> int | None:
@@ -130,12 +133,29 @@ class _Recorder:
                 rows={name: [_jsonable(row) for row in rows] for name, rows in doc.rows.items()},
                 text=storable(doc.text), error=doc.error and storable(doc.error), archive_path=path))
 
-    def findings(self, assigned, decision: Decision) -> None:
+    def findings(self, assigned, decision: Decision) -> list[tuple[Finding, StoredFinding]]:
+        stored = []
         for reg, _, findings in assigned or [(None, None, list(decision.findings))]:
             for f in findings:
-                self.s.add(StoredFinding(message_id=self.message.id, registration_id=reg.id if reg else None,
-                                         code=f.code, severity=f.severity.value, document=f.document,
-                                         field=f.field, detail=f.detail))
+                row = StoredFinding(message_id=self.message.id, registration_id=reg.id if reg else None,
+                                    code=f.code, severity=f.severity.value, document=f.document,
+                                    field=f.field, detail=f.detail)
+                self.s.add(row)
+                stored.append((f, row))
+        return stored
+
+    def copies(self, assigned, decision: Decision, stored: list[tuple[Finding, StoredFinding]]) -> None:
+        """Each new report into the copy index under its registration; each copy flag's match."""
+        if not decision.copies:
+            return
+        self.s.flush()
+        for check in decision.copies:
+            for reg, pairing, _ in assigned:
+                if pairing.report is not None and pairing.report.filename == check.document:
+                    index_report(self.s, check, reg.id, pairing.report.sha256)
+            if check.finding is not None:
+                for row in (row for f, row in stored if f is check.finding):
+                    record_match(self.s, check, row.id)
 
     def reply(self, decision: Decision, registrations: list[Registration], files: list[str],
               compose: ComposeReply) -> dict | None:
@@ -167,7 +187,7 @@ def record_decision(store: Store, archive: Archive, settings: Settings, message:
         owners = {doc.filename: reg.id for reg, pairing, _ in assigned for doc in pairing.documents}
         fallback = assigned[0][0].id if len(assigned) == 1 else None
         rec.documents([(d, decision.files.get(d.sha256)) for d in decision.documents], owners, fallback)
-        rec.findings(assigned, decision)
+        rec.copies(assigned, decision, rec.findings(assigned, decision))
         registrations = [reg for reg, _, _ in assigned]
         reply = rec.reply(decision, registrations, [d.filename for d in decision.documents], compose)
         outcome = build_outcome(settings, mail, decision, registrations, reply)

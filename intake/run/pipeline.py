@@ -35,6 +35,8 @@ from intake.run.prepare import Prepared, Preparer, prepare, read_mail
 from intake.record.write import Decision, record_decision, record_unreadable
 from notifier.compose import reply_composer
 from intake.record.repeats import repeated_mail, repeated_results
+from intake.review.copies import check_copies
+from intake.validators.names import unit_key
 from intake.validators import RuleContext, validate, verdict_of
 from intake.validators.writeups import is_write_up
 from store import Store
@@ -215,12 +217,17 @@ class Pipeline:
                                 link_files=extraction.link_only)
         history = rule_history(self.store, submission, lookups.cited + repeated, message_id)
         findings = validate(submission, RuleContext(self.settings.competition, mail.received_at, history))
+        # After the rules, as review flags only: the verdict is the rules' (intake.review.copies).
+        own = tuple(reg.id for reg in lookups.cited + repeated)
+        copies = tuple(check for pairing in results if any(pairing.report is doc for doc in documents)
+                       for check in check_copies(self.store, [pairing.report], unit_key(pairing.field("企业名称")), own))
         findings = [*findings, *repeat_flags]
         verdict = verdict_of(findings)
+        findings += [check.finding for check in copies if check.finding is not None]
         reply = ReplyType.DEFICIENCY_NOTICE if verdict is Verdict.DEFICIENT else ReplyType.ACKNOWLEDGEMENT
         return Decision(classification=kind, reason=why, documents=documents, files=extraction.files,
                         submission=submission, findings=tuple(findings), verdict=verdict, reply_type=reply,
-                        corrects=lookups.cited, same_as=same_as)
+                        corrects=lookups.cited, same_as=same_as, copies=copies)
 
 
 class StorageTrouble(Exception):
