@@ -48,7 +48,7 @@ def mailbox() -> dict[str, bytes]:
     # An unstamped Word form, a black-and-white scan of it (seal uncertain), a report with "内部": two review flags.
     flagged = mails.submission_mail(data, [
         (f"报名表-{data.group}.docx", entry_form_docx(data, seal=None)),
-        (f"{data.topic}成果报告.docx", qc_report_docx(data, images=0, extra_text=INTERNAL)),
+        (f"{data.topic}成果报告.docx", qc_report_docx(data, images=0, extra_text=INTERNAL, wording=70)),
         ("报名表盖章扫描件.pdf", scan_pdf([scan_of_form_png(entry_form_lines(data), seal=seal_png(data.enterprise),
                                                             grayscale=True)]))])
     return {

@@ -218,7 +218,10 @@ class Pipeline:
         history = rule_history(self.store, submission, lookups.cited + repeated, message_id)
         findings = validate(submission, RuleContext(self.settings.competition, mail.received_at, history))
         # After the rules, as review flags only: the verdict is the rules' (intake.review.copies).
-        own = tuple(reg.id for reg in lookups.cited + repeated)
+        # Never a copy of itself: what it corrects or repeats, and what this very message made
+        # before (a re-run from the console decides it again).
+        made_before = self.store.registrations_of_messages([message_id])
+        own = tuple(reg.id for reg in (*lookups.cited, *repeated, *made_before))
         copies = tuple(check for pairing in results if any(pairing.report is doc for doc in documents)
                        for check in check_copies(self.store, [pairing.report], unit_key(pairing.field("企业名称")), own))
         findings = [*findings, *repeat_flags]
