@@ -24,6 +24,7 @@ from console.auth import (EVERYONE, MAX_NAME, PASSWORD_PAGE, add_user, check_pas
 from console.chart import arrivals, arrivals_svg
 from notifier.statistics import days_left
 from console.decisions import is_rerunnable
+from console.scores import visible_scores
 from console.wording import NOTICE_CODES, label
 
 log = logging.getLogger("intake.console")
@@ -306,7 +307,8 @@ def registration(request: Request) -> Response:
         "nav": "registrations", "reg": reg, "file": file, "documents": documents,
         "findings": _finding_views(file, settled, documents), "history": history, "notice_codes": NOTICE_CODES,
         "last_message": next((m for m in file.messages if m.id == reg.last_message_id), None),
-        "rerunnable": is_rerunnable, "sheet": review_registration(store, reg)})
+        "rerunnable": is_rerunnable, "sheet": review_registration(store, reg),
+        "scores": visible_scores(store, reg.id, request.state.account)})
 
 
 @dataclass(frozen=True)
