@@ -26,7 +26,7 @@ from intake.run.pipeline import Pipeline
 from intake.base.times import cn_date, cn_datetime, cn_deadline
 from intake.base.times import aware
 
-from console import actions, files, views
+from console import actions, copies, files, scores, views
 from console.auth import Lockout, csrf_token
 from console.wording import error_text, label
 
@@ -152,7 +152,9 @@ def create_app(settings: Settings, *, secret: str, session_seconds: int | None =
         Route("/messages/{message_id:rowid}", views.message_page),
         Route("/registrations/{number}/accept", actions.accept, methods=["POST"]),
         Route("/registrations/{number}/notice", actions.notice, methods=["POST"]),
+        Route("/registrations/{number}/score", scores.score, methods=["POST"]),
         Route("/findings/{finding_id:rowid}/settle", actions.settle, methods=["POST"]),
+        Route("/findings/{finding_id:rowid}/copy", copies.copy_page),
         Route("/replies/{outbox_id:rowid}/resend", actions.resend, methods=["POST"]),
         Route("/messages/{message_id:rowid}/rerun", actions.rerun, methods=["POST"]),
         Route("/messages/{message_id:rowid}/answered", actions.answered, methods=["POST"]),

@@ -42,9 +42,10 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
 MAX_NAME = 64
 ROLE_NAMES = {SECRETARIAT: "秘书处", REVIEWER: "评审专家"}
-# Who may open a page or take an action: everyone logged in, or the secretariat only.
+# Who may open a page or take an action: everyone logged in, the secretariat only, the experts only.
 EVERYONE = frozenset(ROLES)
 STAFF = frozenset({SECRETARIAT})
+EXPERTS = frozenset({REVIEWER})
 
 
 def hash_password(password: str) -> str:

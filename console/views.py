@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from intake.mime.parse import archived_body
+from intake.review.sheet import review_registration
 from intake.validators.deadline import is_late
 from intake.base.times import aware
 from notifier.registry import LATE_LABEL, as_problem, status_label
@@ -23,6 +24,7 @@ from console.auth import (EVERYONE, MAX_NAME, PASSWORD_PAGE, add_user, check_pas
 from console.chart import arrivals, arrivals_svg
 from notifier.statistics import days_left
 from console.decisions import is_rerunnable
+from console.scores import visible_scores
 from console.wording import NOTICE_CODES, label
 
 log = logging.getLogger("intake.console")
@@ -305,7 +307,8 @@ def registration(request: Request) -> Response:
         "nav": "registrations", "reg": reg, "file": file, "documents": documents,
         "findings": _finding_views(file, settled, documents), "history": history, "notice_codes": NOTICE_CODES,
         "last_message": next((m for m in file.messages if m.id == reg.last_message_id), None),
-        "rerunnable": is_rerunnable})
+        "rerunnable": is_rerunnable, "sheet": review_registration(store, reg),
+        "scores": visible_scores(store, reg.id, request.state.account)})
 
 
 @dataclass(frozen=True)

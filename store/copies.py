@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from sqlalchemy import delete, func, insert
 from sqlmodel import Session, select
 
-from store.models import CopyBand, CopyMatch, CopySource, Registration
+from store.models import CopyBand, CopyMatch, CopySource, Registration, StoredDocument, StoredFinding
 
 # At most this many candidates are verified, the ones sharing the most band keys first.
 CANDIDATES = 100
@@ -75,3 +75,19 @@ def registrations_of(s: Session, sources: Iterable[CopySource]) -> dict[int, Reg
 
 def count_sources(s: Session) -> int:
     return s.exec(select(func.count(CopySource.id))).one()
+
+
+def flagged_copy(s: Session, finding_id: int) -> tuple[CopyMatch, CopySource, str] | None:
+    """What a POSSIBLE_COPY finding matched: its CopyMatch, the source, and the report's text
+    the spans' offsets are into (the document the finding names, as stored with it)."""
+    match = s.exec(select(CopyMatch).where(CopyMatch.finding_id == finding_id)).first()
+    if match is None:
+        return None
+    source = s.get(CopySource, match.source_id)
+    finding = s.get(StoredFinding, finding_id)
+    text = s.exec(select(StoredDocument.text).where(StoredDocument.message_id == finding.message_id,
+                                                    StoredDocument.filename == match.document)
+                  .order_by(StoredDocument.id)).first()
+    if text is None and finding.registration_id is not None:  # the report as the index kept it
+        text = s.exec(select(CopySource.text).where(CopySource.registration_id == finding.registration_id)).first()
+    return match, source, text or ""

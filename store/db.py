@@ -377,12 +377,15 @@ class Store:
         with self.session() as s:
             return list(s.exec(select(Registration).order_by(Registration.id)))
 
-    def registration_reports(self) -> dict[int, StoredDocument]:
-        """Registration id → its results report: the newest readable one its processed mails brought."""
+    def registration_reports(self, registration_id: int | None = None) -> dict[int, StoredDocument]:
+        """Registration id → its results report: the newest readable one its processed mails brought
+        (one registration's only, when given)."""
         query = (select(StoredDocument).join(Message, Message.id == StoredDocument.message_id)
                  .where(StoredDocument.kind == "qc_report", StoredDocument.registration_id.is_not(None),
                         StoredDocument.error.is_(None), Message.status == MessageStatus.PROCESSED)
                  .order_by(Message.received_at, Message.id, StoredDocument.id))
+        if registration_id is not None:
+            query = query.where(StoredDocument.registration_id == registration_id)
         with self.session() as s:
             return {doc.registration_id: doc for doc in s.exec(query)}
 

@@ -262,3 +262,20 @@ class CopyMatch(SQLModel, table=True):
     text_share: float
     data_share: float
     spans: list = Field(default_factory=list, sa_column=Column(JSON))
+
+
+# -- the experts' own scores (console/scores.py) ------------------------------
+
+class ReviewerScore(SQLModel, table=True):
+    """An expert's own score (0–100) and comment on a registration's report: one per expert
+    and registration, written only by that expert's account; the secretariat reads them all."""
+
+    __tablename__ = "reviewer_score"
+    __table_args__ = (UniqueConstraint("registration_id", "reviewer"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    registration_id: int = Field(foreign_key="registration.id", index=True)
+    reviewer: str = Field(index=True)
+    score: int | None = None
+    comment: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    updated_at: datetime = Field(default_factory=utcnow)

@@ -137,3 +137,76 @@ def test_registrations_filtered_by_code_and_status(everything):
 def test_unknown_message_and_registration_say_so(everything):
     assert "没有这封邮件" in everything.client.get("/messages/99999").text
     assert "没有这个总编号的报名" in everything.client.get("/registrations/QC2023-999").text
+
+
+# -- the 初审表 beside the report -------------------------------------------------------
+
+REVIEWER_NAME, REVIEWER_PASSWORD = "zhuanjia", "评审专家的密码-2023"
+
+
+@pytest.fixture(scope="module")
+def reviewed(tmp_path_factory):
+    """A console over two registrations fed through the real pipeline: a complete report and
+    one whose target has no number; an expert account beside the secretariat's."""
+    from console.auth import add_user
+    from samples import mails, qc_report_docx
+    from tests.readings import entry, entry_form
+
+    reports = {}
+    for key, seed, defects in (("complete", 27, ()), ("wordy", 30, ("target_without_number",))):
+        data = entry(seed)
+        reports[key] = mails.submission_mail(data, [(f"报名表-{data.group}.docx", entry_form(data)),
+                                                    (f"{data.topic}成果报告.docx",
+                                                     qc_report_docx(data, images=2, defects=defects))])
+    console = make_console(tmp_path_factory.mktemp("sheet"), None, extra_mail=reports)
+    add_user(console.store, REVIEWER_NAME, REVIEWER_PASSWORD, role="reviewer")
+    yield console
+    close(console)
+
+
+def _sheet_rows(html: str) -> dict[str, str]:
+    """Step → the visible text of its row in the 初审表."""
+    table = html.split('<table class="sheet">', 1)[1].split("</table>", 1)[0]
+    rows = re.findall(r"<tr>\s*<th scope=\"row\">(.*?)</tr>", table, re.S)
+    return {visible_text(row).split()[0]: " ".join(visible_text(row).split()) for row in rows}
+
+
+@pytest.mark.parametrize("account", [(None, None), (REVIEWER_NAME, REVIEWER_PASSWORD)])
+def test_the_registration_page_shows_the_prereview_sheet_of_its_report(reviewed, account):
+    from samples._report_common import make_ctx
+    from tests.readings import entry
+
+    client = reviewed.client
+    client.cookies.clear()
+    assert (login(client) if account[0] is None else login(client, *account)).status_code == 303
+    page = client.get(f"/registrations/{reviewed.numbers['complete']}")
+    assert page.status_code == 200
+    rows = _sheet_rows(page.text)
+    assert list(rows) == ["选择课题", "现状调查", "设定目标", "原因分析", "确定主要原因", "制定对策", "对策实施",
+                          "效果检查", "制定巩固措施", "总结和下一步打算"]
+    c = make_ctx(entry(27))
+    before, target, after = c.f(c.before), c.f(c.target), c.f(c.after)
+    assert "三、现状调查 有" in rows["现状调查"]
+    assert "有 现状数据（表、图）：表4 问题类型统计表、图1 问题类型排列图" in rows["现状调查"]
+    assert f"有 目标为带单位的数值：目标值{target}" in rows["设定目标"] and "（设定目标第1段）" in rows["设定目标"]
+    assert f"有 活动前后数据对比：活动前{before}，活动后{after} " in rows["效果检查"]
+    assert "（表8 活动前后对比表）" in rows["效果检查"]
+    assert "有 对策表5W1H栏目：对策3条，栏目齐全" in rows["制定对策"]
+    text = " ".join(visible_text(page.text).split())
+    assert f"目标是否达到： 达到 目标≤{target}，活动后{after}；报告称已完成目标" in text
+    assert "使用的统计工具 调查表（无图，仅见于总结和下一步打算第1段） 排列图（图1）" in text
+    assert "不是评审结论" in text
+    if account[0] is not None:  # an expert reads it, and is offered no decision
+        assert "予以受理" not in text and "发送补正通知" not in text
+
+
+def test_the_sheet_says_where_the_evidence_is_missing_or_unclear(reviewed):
+    client = reviewed.client
+    client.cookies.clear()
+    login(client)
+    rows = _sheet_rows(client.get(f"/registrations/{reviewed.numbers['wordy']}").text)
+    assert "无 目标为带单位的数值：目标没有数值 小组经讨论，设定课题目标：大幅降低家庭宽带平均装机时长" in rows["设定目标"]
+    assert "无 目标依据：未说明目标的依据" in rows["设定目标"]
+    assert "不明确 与目标对比：" in rows["效果检查"]
+    page = " ".join(visible_text(client.get(f"/registrations/{reviewed.numbers['wordy']}").text).split())
+    assert "目标是否达到： 无法判断 未读到带数值的目标；报告称已完成目标" in page

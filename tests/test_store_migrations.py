@@ -310,6 +310,40 @@ def test_a_store_at_the_baseline_gets_the_copy_index_and_keeps_its_rows(store_ur
     assert [(number, bands > 0) for number, bands in indexed] == [(outcome["submissions"][0]["number"], True)]
 
 
+def test_a_store_at_the_copy_index_gets_the_experts_scores_and_keeps_its_rows(store_url):
+    """Revision 0004 adds the experts' scores table; a store left at 0003 keeps what it held,
+    and an expert's score can be written and read back."""
+    from store.scores import save_score, scores_of
+
+    engine = make_engine(store_url)
+    try:
+        with engine.begin() as connection:
+            config = alembic_config()
+            config.attributes["connection"] = connection
+            command.upgrade(config, "0003")
+        with Session(engine) as session, session.begin():
+            legacy_rows(session)
+    finally:
+        engine.dispose()
+    assert "reviewer_score" not in schema_of(store_url)
+    before = snapshot(store_url)
+
+    store = Store(store_url)
+    try:
+        registration = store.all_registrations()[0]
+        save_score(store, registration.id, "li.zhuanjia", 88, "数据充分")
+        assert [(r.reviewer, r.score, r.comment) for r in scores_of(store, registration.id)] == [
+            ("li.zhuanjia", 88, "数据充分")]
+    finally:
+        store.close()
+    assert revision_of(store_url) == head_revision() == "0004"
+    assert schema_of(store_url)["reviewer_score"] == ["id", "registration_id", "reviewer", "score", "comment",
+                                                      "updated_at"]
+    after = snapshot(store_url)
+    for table in TABLES:
+        assert after[table] == before[table], f"rows of {table} changed"
+
+
 def test_a_store_from_before_the_console_gets_its_tables_and_keeps_its_rows(store_url):
     engine = make_engine(store_url)
     try:

@@ -113,13 +113,18 @@ def review_registrations(store: Store) -> dict[int, PreReview]:
     (milliseconds a report: see scripts/bench_review_sheet.py); a registration without a readable
     report has none."""
     reports = store.registration_reports()
-    sheets = {}
-    for reg in store.all_registrations():
-        doc = reports.get(reg.id)
-        if doc is not None:
-            kind = reg.topic_type if reg.topic_type in STEPS else topic_type_in(doc.text or "")
-            sheets[reg.id] = review_report(doc.text or "", doc.rows, kind, reg.topic)
-    return sheets
+    return {reg.id: _review_of(reg, reports[reg.id]) for reg in store.all_registrations() if reg.id in reports}
+
+
+def review_registration(store: Store, registration) -> PreReview | None:
+    """The 初审表 of one registration's results report (the console's registration page)."""
+    doc = store.registration_reports(registration.id).get(registration.id)
+    return _review_of(registration, doc) if doc is not None else None
+
+
+def _review_of(reg, doc) -> PreReview:
+    kind = reg.topic_type if reg.topic_type in STEPS else topic_type_in(doc.text or "")
+    return review_report(doc.text or "", doc.rows, kind, reg.topic)
 
 
 @dataclass(frozen=True)
