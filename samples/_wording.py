@@ -33,7 +33,6 @@ EQUIVALENTS: dict[str, tuple[str, ...]] = {
     "影响": ("制约", "作用", "干扰"),
     "维护": ("运维", "维护保障", "日常维护"),
     "公司": ("我公司", "本单位", "分公司"),
-    "目标": ("目标值", "课题目标", "既定目标"),
     "措施": ("举措", "办法", "工作措施"),
     "对策": ("改进对策", "应对措施", "解决对策"),
     "原因": ("成因", "因素", "起因"),
@@ -79,7 +78,6 @@ EQUIVALENTS: dict[str, tuple[str, ...]] = {
     "能够": ("可以", "已能", "能"),
     "熟练": ("灵活", "较好地", "正确"),
     "运用": ("使用", "应用", "采用"),
-    "共": ("一共", "合计", "总计"),
     "末端因素": ("末端原因", "末端因", "末端因素"),
     "要因": ("主要原因", "要因", "主因"),
     "症结": ("关键问题", "症结", "主要症结"),
@@ -116,7 +114,6 @@ EQUIVALENTS: dict[str, tuple[str, ...]] = {
     "梳理": ("整理", "理顺", "盘点"),
     "部门审核": ("部门审批", "领导审定", "专业审核"),
     "发现问题及时纠偏": ("有偏差马上纠正", "出现偏差立即整改", "随时纠偏"),
-    "由": ("从", "自", "由原来的"),
     "下降到": ("减少到", "降低至", "降为"),
     "经济效益": ("经济收益", "直接效益", "创效"),
     "先后": ("陆续", "相继", "依次"),
@@ -127,10 +124,17 @@ LINKS = ("并", "同时", "随后", "进而", "另外", "据此", "由此", "其
 OPENINGS = ("经研究，", "据统计，", "具体来看，", "总体而言，", "实践表明，", "在此基础上，", "同时，", "另外，")
 
 
-def reword(text: str, rng: random.Random, rate: float = 0.9, *, openings: bool = True) -> str:
+def reword(text: str, rng: random.Random, rate: float = 0.9, *, openings: bool = True,
+           keep: tuple[str, ...] = ()) -> str:
     """``text`` in another writer's words: most common words replaced, and (prose,
-    not table cells) some sentences opened otherwise."""
+    not table cells) some sentences opened otherwise. The phrases in ``keep`` (the
+    topic, the indicator's name) stay as they are: a writer does not rename what
+    the group measured."""
+    kept = [phrase for phrase in sorted(set(keep), key=len, reverse=True) if phrase]
+    for n, phrase in enumerate(kept):
+        text = text.replace(phrase, f"\x00{n}\x00")
     out = _PATTERN.sub(lambda m: rng.choice(EQUIVALENTS[m.group()]) if rng.random() < rate else m.group(), text)
+    out = re.sub("\x00(\\d+)\x00", lambda m: kept[int(m.group(1))], out)
     if not openings:
         return out
     out = re.sub("，", lambda m: "，" + rng.choice(LINKS) if rng.random() < 0.4 else "，", out)

@@ -56,13 +56,13 @@ def _wait_for(driver, css: str, words: str, seconds: float = 20):
     return driver.find_element(By.CSS_SELECTOR, css)
 
 
-def _log_in(driver, base: str, path: str) -> None:
+def _log_in(driver, base: str, path: str, user: str = USER, password: str = PASSWORD) -> None:
     from selenium.webdriver.common.by import By
 
     driver.get(base + path)
     assert "登录" in driver.title  # every page asks for a login first
-    driver.find_element(By.NAME, "name").send_keys(USER)
-    driver.find_element(By.NAME, "password").send_keys(PASSWORD)
+    driver.find_element(By.NAME, "name").send_keys(user)
+    driver.find_element(By.NAME, "password").send_keys(password)
     driver.find_element(By.CSS_SELECTOR, "form[action='/login'] button[type=submit]").click()
 
 
@@ -94,6 +94,36 @@ def test_login_and_accept_a_flagged_registration_in_chromium(tmp_path):
         assert registration.status == "accepted"
         assert (decision.user, decision.action, decision.registration_id) == (USER, "accept", registration.id)
         assert decision.note == "已电话核实，扫描件上公章清晰" and len(decision.detail["settles"]) == 2
+    finally:
+        close(console)
+
+
+def test_an_expert_reads_the_prereview_and_scores_in_chromium(tmp_path):
+    """A reviewer account: the 初审表 beside the registration, its own score saved, no decisions."""
+    from selenium.webdriver.common.by import By
+
+    from console.auth import add_user
+    from store.scores import scores_of
+
+    console = make_console(tmp_path, None, ("accepted",))
+    number = console.numbers["accepted"]
+    add_user(console.store, "li.zhuanjia", "李专家的密码-2023", role="reviewer")
+    try:
+        with served(console.client.app) as base, chromium() as driver:
+            _log_in(driver, base, f"/registrations/{number}", "li.zhuanjia", "李专家的密码-2023")
+            _wait_for(driver, "h1", number)
+            sheet = driver.find_element(By.ID, "prereview").text
+            assert "初审表" in sheet and "选择课题" in sheet and "目标是否达到：达到" in sheet
+            assert not driver.find_elements(By.ID, "accept-form")  # no decision for an expert
+            form = driver.find_element(By.ID, "score-form")
+            form.find_element(By.NAME, "score").send_keys("85")
+            form.find_element(By.NAME, "comment").send_keys("要因确认的数据较充分。")
+            form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+            _wait_for(driver, ".flash", "已保存")
+            driver.get(base + "/review")
+            assert "无权打开此页面" in driver.find_element(By.TAG_NAME, "main").text
+        [row] = scores_of(console.store, console.registration("accepted").id)
+        assert (row.reviewer, row.score, row.comment) == ("li.zhuanjia", 85, "要因确认的数据较充分。")
     finally:
         close(console)
 
