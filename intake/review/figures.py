@@ -21,7 +21,7 @@ _HIGHER = r"提升|提高|增加|增长|上升|达到|达"
 # "由78.7%优化至92.0%": the direction is the numbers' (before → after).
 _EITHER = r"优化|改善|改进|变为|变成"
 # "由活动前的0.42%降至0.20%", "从52.6小时缩短到36.0小时"
-_FROM_TO = re.compile(rf"(?:由|从)[^\d。；]{{0,12}}?({QUANTITY.pattern})[^\d。；]{{0,6}}?({_LOWER}|{_HIGHER}|{_EITHER})(?:至|到|为)"
+_FROM_TO = re.compile(rf"(?:由|从|自)[^\d。；]{{0,12}}?({QUANTITY.pattern})[^\d。；]{{0,6}}?({_LOWER}|{_HIGHER}|{_EITHER})(?:至|到|为)"
                       rf"[^\d。；]{{0,4}}({QUANTITY.pattern})")
 # "降至0.20%", "目标值：92%", "控制在60分钟以内"
 _TO = re.compile(rf"({_LOWER}|{_HIGHER}|目标值?)[^\d。；，]{{0,3}}?(?:至|到|为|在|[:：])?\s*({QUANTITY.pattern})")
