@@ -23,8 +23,7 @@ from starlette.staticfiles import StaticFiles
 
 from intake.base.config import ConfigError, Settings
 from intake.run.pipeline import Pipeline
-from intake.base.times import cn_date, cn_datetime, cn_deadline
-from intake.base.times import aware
+from intake.base.times import aware, cn_date, cn_datetime, cn_deadline
 
 from console import actions, copies, files, scores, views
 from console.auth import Lockout, csrf_token

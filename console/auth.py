@@ -31,6 +31,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from intake.base.times import aware
 from store import Store
 from store.console import REVIEWER, ROLES, SECRETARIAT, save_user, user_by_name
 from store.models import ConsoleUser
@@ -163,6 +164,8 @@ def session_user(request: Request) -> ConsoleUser | None:
     user = user_by_name(state.store, name)
     now = time.time()
     if (user is None or user.disabled or session.get("version") != user.session_version
+            # An account removed and made again starts at version 0: a session from before it is not its own.
+            or float(session.get("since", 0)) < aware(user.created_at).timestamp()
             or now - float(session.get("seen", 0)) > state.idle_seconds
             or now - float(session.get("since", 0)) > state.max_session_seconds):
         session.clear()

@@ -14,8 +14,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from console.auth import EVERYONE, guarded
+from store import console as console_store
 from store.copies import flagged_copy, registrations_of
-from store.models import StoredFinding
 
 MAX_PASSAGES = 30
 MAX_CHARS = 3000     # of one passage: a whole report re-sent is one long span
@@ -59,10 +59,9 @@ def passages(text: str, source_text: str, spans: list) -> list[Passage]:
 @guarded(roles=EVERYONE)
 def copy_page(request: Request) -> Response:
     store, render = request.app.state.store, request.app.state.render
-    finding_id = request.path_params["finding_id"]
+    finding = console_store.finding(store, request.path_params["finding_id"])  # None for any id no row has
     with store.session() as s:
-        finding = s.get(StoredFinding, finding_id)
-        found = flagged_copy(s, finding_id) if finding is not None and finding.code == "POSSIBLE_COPY" else None
+        found = flagged_copy(s, finding.id) if finding is not None and finding.code == "POSSIBLE_COPY" else None
         if found is None:
             return render(request, "error.html", {"title": "未找到", "message": "没有这条疑似抄袭提示的比对记录。"},
                           status_code=404)

@@ -175,6 +175,9 @@ def test_remove_ends_the_sessions_and_keeps_the_decisions(tmp_path, capsys):
         assert decision.user == USER and decision.note == "已电话答复"
         assert _intake(console, "user", "remove", USER) == 1
         assert "没有名为" in capsys.readouterr().err
+        # The name made again is another account: the removed one's cookie opens nothing of it.
+        assert _intake(console, "user", "add", USER, "--password-stdin", stdin=NEW_PASSWORD + "\n") == 0
+        assert _replay(console, cookie).status_code == 303
     finally:
         close(console)
 
