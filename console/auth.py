@@ -98,9 +98,11 @@ class Lockout:
         self._wait = wait
 
     def try_(self, address: str, name: str) -> bool:
-        """Count one try; False when the address or the account has used up its tries."""
-        return (self._limiter.hit(self._address, "address", address[:MAX_NAME])
-                and self._limiter.hit(self._account, "account", name[:MAX_NAME]))
+        """Count one try against both the address and the account (a refused try still
+        counts); False when either has used up its tries."""
+        by_address = self._limiter.hit(self._address, "address", address[:MAX_NAME])
+        by_account = self._limiter.hit(self._account, "account", name[:MAX_NAME])
+        return by_address and by_account
 
     def succeeded(self, name: str) -> None:
         self._limiter.clear(self._account, "account", name[:MAX_NAME])
@@ -113,6 +115,10 @@ class Lockout:
                 return False
             await anyio.sleep(0.05)
         return True
+
+    def slot_in_thread(self) -> bool:
+        """`slot` for code running in a worker thread, where waiting blocks only that thread."""
+        return self._slots.acquire(timeout=self._wait)
 
     def release(self) -> None:
         self._slots.release()

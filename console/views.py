@@ -105,10 +105,16 @@ def change_password(request: Request) -> Response:
     def refused(error: str) -> Response:
         return request.app.state.render(request, "password.html", {"nav": "", "error": error}, status_code=400)
 
-    address = request.client.host if request.client else "-"
-    if not request.app.state.lockout.try_(address, account.name):
+    address, lockout = (request.client.host if request.client else "-"), request.app.state.lockout
+    if not lockout.try_(address, account.name):
         return refused("尝试次数过多，请稍后再试。")
-    if check_password(request.app.state.store, account.name, old) is None:
+    if not lockout.slot_in_thread():
+        return refused("系统繁忙，请稍后再试。")
+    try:
+        checked = check_password(request.app.state.store, account.name, old)
+    finally:
+        lockout.release()
+    if checked is None:
         return refused("当前密码不正确。")
     if new != again:
         return refused("两次输入的新密码不一致。")

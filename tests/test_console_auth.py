@@ -94,19 +94,50 @@ def test_one_password_tried_across_many_names_is_limited_per_address(bare, caplo
 
 
 def test_a_thousand_anonymous_tries_with_huge_names_keep_memory_bounded(bare):
-    name = "x" * 100_000  # 100 KB a name
+    """1,000 tries, each a different 100 KB name: every one is counted against its name (the
+    first 30 are checked, then the address limit refuses), and what the lockout keeps stays small."""
+    name = "x" * 100_000
     token = csrf_of(bare.client.get("/login").text)
     gc.collect()
     tracemalloc.start()
     try:
         before = tracemalloc.get_traced_memory()[0]
-        for i in range(1000):
-            bare.client.post("/login", data={"csrf": token, "name": f"{i}{name}", "password": "x" * 10})
+        codes = [bare.client.post("/login", data={"csrf": token, "name": f"{i}{name}", "password": "x" * 10}
+                                  ).status_code for i in range(1000)]
         gc.collect()
         grown = tracemalloc.get_traced_memory()[0] - before
+        counted = len(bare.client.app.state.lockout.storage.storage)
     finally:
         tracemalloc.stop()
-    assert grown < 5_000_000, f"{grown / 1e6:.1f} MB kept after 1,000 tries (100 MB of names were sent)"
+    assert codes == [401] * 30 + [429] * 970
+    assert counted > 1000, counted  # a counter for each name (and the address), as a flood would leave
+    assert grown < 2_000_000, f"{grown / 1e6:.1f} MB kept after 1,000 tries (100 MB of names were sent)"
+
+
+def test_password_checks_run_a_few_at_a_time(bare):
+    """Each Argon2 check takes 64 MiB: with room for one check and no waiting, tries that
+    arrive together while one is being checked are refused as busy, not checked at once."""
+    bare.client.app.state.lockout = Lockout(checks=1, wait=0)
+    with served(bare.client.app) as base:
+        clients = [httpx.Client(base_url=base, follow_redirects=False, timeout=60) for _ in range(8)]
+        tokens = [csrf_of(client.get("/login").text) for client in clients]
+        barrier, answers = threading.Barrier(8), [None] * 8
+
+        def attempt(i: int) -> None:
+            barrier.wait()
+            answers[i] = clients[i].post("/login", data={"csrf": tokens[i], "name": f"user{i}", "password": "guess"})
+
+        threads = [threading.Thread(target=attempt, args=(i,)) for i in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        for client in clients:
+            client.close()
+    codes = sorted(answer.status_code for answer in answers)
+    assert codes.count(503) >= 1 and set(codes) <= {401, 503}, codes
+    busy = next(answer for answer in answers if answer.status_code == 503)
+    assert "系统繁忙" in busy.text
 
 
 def test_lockout_forgets_names_after_its_window():
