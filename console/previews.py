@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
 
@@ -27,6 +28,11 @@ SUFFIXES = {media_type: suffix for suffix, media_type in MEDIA_TYPES.items()}
 _HASH = re.compile(r"[0-9a-f]{64}")
 # Two views of one picture at once draw it once: the second waits for the first.
 _LOCKS = [threading.Lock() for _ in range(16)]
+# How many pages or pictures a file has, by content hash: counting a PDF's pages takes a
+# child process, and the registration page would start one at every view.
+_COUNTS: OrderedDict[tuple[str, str], int] = OrderedDict()
+_COUNTS_KEPT = 4096
+_COUNTS_LOCK = threading.Lock()
 
 Maker = Callable[[], "tuple[bytes, str] | None"]
 
@@ -66,3 +72,20 @@ def _keep(folder: Path, name: str, data: bytes) -> None:
         tmp.replace(folder / name)
     except OSError as err:
         log.debug("Console: preview not cached (%s)", err)
+
+
+def counted(sha256: str, what: str, count: Callable[[], int]) -> int:
+    """`count()` for this file, asked once per content hash (the last few thousand kept)."""
+    if not _HASH.fullmatch(sha256 or ""):
+        return count()
+    key = (sha256, what)
+    with _COUNTS_LOCK:
+        if key in _COUNTS:
+            _COUNTS.move_to_end(key)
+            return _COUNTS[key]
+    found = count()
+    with _COUNTS_LOCK:
+        _COUNTS[key] = found
+        while len(_COUNTS) > _COUNTS_KEPT:
+            _COUNTS.popitem(last=False)
+    return found

@@ -18,7 +18,7 @@ from notifier.registry import LATE_LABEL, as_problem, status_label
 from store import console as console_store
 from store.models import Message, Registration, StoredFinding
 
-from console import evidence
+from console import evidence, previews
 from console.auth import (EVERYONE, MAX_NAME, PASSWORD_PAGE, add_user, check_password, csrf_ok, guarded, safe_next,
                           start_session)
 from console.chart import arrivals, arrivals_svg
@@ -268,12 +268,14 @@ def _document_view(request: Request, doc) -> DocumentView:
     kind = evidence.preview_kind(doc.filename) if doc.archive_path else None
     pages = 0
     if kind in ("pdf", "docx"):
-        try:
+        def count() -> int:
             data = request.app.state.pipeline.archive.read(doc.archive_path)
+            return min(evidence.MAX_PAGES, evidence.pdf_page_count(data)) if kind == "pdf" else len(evidence.docx_media(data))
+
+        try:
+            pages = previews.counted(doc.sha256, kind, count)
         except OSError:
             return DocumentView(doc, None, 0)
-        pages = (min(evidence.MAX_PAGES, evidence.pdf_page_count(data)) if kind == "pdf"
-                 else len(evidence.docx_media(data)))
     return DocumentView(doc, kind, pages)
 
 

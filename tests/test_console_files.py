@@ -119,3 +119,18 @@ def test_a_72_megapixel_scan_is_drawn_once_into_a_bounded_picture(tmp_path):
             assert console.client.get(f"/documents/{doc.id}/seal").content == seal.content
     finally:
         close(console)
+
+
+def test_a_pdfs_pages_are_counted_once_not_at_every_view(tmp_path):
+    """Counting a PDF's pages takes a child process: the registration page asks once per file
+    (shown by spoiling the archived PDF after the first view: its page links stay)."""
+    fresh = make_console(tmp_path, None, ("flagged",))
+    try:
+        assert login(fresh.client).status_code == 303
+        pdf = _by_suffix(fresh, "flagged", ".pdf")
+        page = f"/registrations/{fresh.numbers['flagged']}"
+        assert f"/documents/{pdf.id}/page/0" in fresh.client.get(page).text
+        (fresh.settings.store.archive_dir / pdf.archive_path).write_bytes(b"%PDF-1.4 spoiled")
+        assert f"/documents/{pdf.id}/page/0" in fresh.client.get(page).text
+    finally:
+        close(fresh)
