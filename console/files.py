@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from store import console as console_store
+from store.console import REVIEWER
 
 from console import evidence, previews
 from console.auth import EVERYONE, guarded
@@ -21,6 +22,9 @@ def _document(request: Request):
     """The document and the path of its archived file, or (None, None)."""
     doc = console_store.document(request.app.state.store, request.path_params["document_id"])
     if doc is None or not doc.archive_path:
+        return None, None
+    # An expert reads the registered results' files, not the mailbox (inquiries, unregistered mail).
+    if request.state.account.role == REVIEWER and doc.registration_id is None:
         return None, None
     root = Path(request.app.state.settings.store.archive_dir).resolve()
     path = (root / doc.archive_path).resolve()

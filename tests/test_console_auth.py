@@ -317,6 +317,15 @@ def test_a_reviewer_reads_registrations_and_documents_and_may_do_nothing_else(tm
 
             doc = s.exec(select(StoredDocument).where(StoredDocument.registration_id == reg.id)).first()
         assert console.client.get(f"/documents/{doc.id}/download").status_code == 200
+        # A file of mail that registered nothing (here the same file, come with the inquiry) is not for experts.
+        with console.store.session() as s:
+            unregistered = StoredDocument(message_id=console.message_ids["inquiry"], filename=doc.filename,
+                                          sha256=doc.sha256, kind=doc.kind, archive_path=doc.archive_path)
+            s.add(unregistered)
+            s.flush()
+            unregistered_id = unregistered.id
+        for what in ("download", "image", "seal"):
+            assert console.client.get(f"/documents/{unregistered_id}/{what}").status_code == 404, what
         for path in STAFF_PAGES + [f"/messages/{console.message_ids['inquiry']}"]:
             refused = console.client.get(path)
             assert refused.status_code == 403 and "无权打开此页面" in refused.text and "评审专家" in refused.text, path
