@@ -168,12 +168,12 @@ def session_user(request: Request) -> ConsoleUser | None:
     if not name:
         return None
     user = user_by_name(state.store, name)
-    now = time.time()
+    now, since = time.time(), float(session.get("since", 0))
     if (user is None or user.disabled or session.get("version") != user.session_version
             # An account removed and made again starts at version 0: a session from before it is not its own.
-            or float(session.get("since", 0)) < aware(user.created_at).timestamp()
+            or since < aware(user.created_at).timestamp()
             or now - float(session.get("seen", 0)) > state.idle_seconds
-            or now - float(session.get("since", 0)) > state.max_session_seconds):
+            or now - since > state.max_session_seconds):
         session.clear()
         return None
     session["seen"] = now

@@ -61,20 +61,6 @@ class Fixture:
 
 # ---------------------------------------------------------------- fixtures
 
-def _jpeg(png: bytes, *, scale: float = 1.0, turn: int = 0, quality: int = 85) -> bytes:
-    """As tests/test_ocr.py: the scan as a phone or WeChat hands it on (resized, maybe sideways)."""
-    from PIL import Image
-
-    img = Image.open(io.BytesIO(png)).convert("RGB")
-    if scale != 1.0:
-        img = img.resize((round(img.width * scale), round(img.height * scale)), Image.LANCZOS)
-    if turn:
-        img = img.rotate(turn, expand=True)
-    buf = io.BytesIO()
-    img.save(buf, "JPEG", quality=quality)
-    return buf.getvalue()
-
-
 def _clip(text: str, n: int) -> str:
     text = " ".join(text.split())
     return text if len(text) <= n else text[:n] + "……"
@@ -130,7 +116,8 @@ def build_fixtures() -> list[Fixture]:
     from samples.forms_extra import promoter_nomination_docx, promoter_story, sample_team, team_nomination_docx
     from samples.forms_other import (enterprise_nomination_docx, group_registration_docx, statistics_xlsx,
                                      summary_docx)
-    from samples.scans import oversized_scan_tiff, photo_of_page, photo_of_scene, scan_of_form_png, scan_pdf
+    from samples.scans import (oversized_scan_tiff, phone_jpeg, photo_of_page, photo_of_scene, scan_of_form_png,
+                               scan_pdf)
     from samples.seals import seal_png
     from samples.strangers import ROWS, TRAINEES, UNIT_FIELDS
     from samples.strangers_files import receipt_form_docx, scanned_pages_pdf
@@ -158,7 +145,7 @@ def build_fixtures() -> list[Fixture]:
         add(f"entry {seed} black-and-white scan", "clean", entry, stamped(seed, grayscale=True))
     add("entry 111 red title", "clean", entry,
         scan_of_form_png(entry_form_lines(sample_entry(111)), seal=None, title_color=(205, 25, 35), skew=0.7))
-    add("entry 112 WeChat JPEG q60", "clean", entry, _jpeg(stamped(112), quality=60))
+    add("entry 112 WeChat JPEG q60", "clean", entry, phone_jpeg(stamped(112), quality=60))
     add("entry 113 image-only PDF", "clean", entry, *pdf_pages(scan_pdf([stamped(113, skew=-0.8)])))
     add("entry 114 CamScanner PDF, 2 pages", "clean", entry,
         *pdf_pages(scan_pdf([stamped(114), stamped(115)], watermark="Scanned with CamScanner")))
@@ -169,17 +156,17 @@ def build_fixtures() -> list[Fixture]:
         add(f"entry {seed} desk photo tilt {tilt}", "tilted/photo", entry,
             photo_of_page(stamped(seed), tilt=tilt, seed=seed))
     # low resolution (enlarged by _prepare to LONG_SIDE)
-    add("entry 121 JPEG at 0.6 (600x848)", "low-res", entry, _jpeg(stamped(121), scale=0.6, quality=80))
-    add("entry 122 JPEG at 0.45 (450x636)", "low-res", entry, _jpeg(stamped(122), scale=0.45, quality=80))
+    add("entry 121 JPEG at 0.6 (600x848)", "low-res", entry, phone_jpeg(stamped(121), scale=0.6, quality=80))
+    add("entry 122 JPEG at 0.45 (450x636)", "low-res", entry, phone_jpeg(stamped(122), scale=0.45, quality=80))
     add("entry 123 desk photo at 0.5", "low-res", entry,
-        _jpeg(photo_of_page(stamped(123), tilt=3.0, seed=123), scale=0.5, quality=75))
+        phone_jpeg(photo_of_page(stamped(123), tilt=3.0, seed=123), scale=0.5, quality=75))
     # large
-    add("entry 124 phone JPEG at 3x", "large", entry, _jpeg(stamped(124), scale=3.0, quality=80))
+    add("entry 124 phone JPEG at 3x", "large", entry, phone_jpeg(stamped(124), scale=3.0, quality=80))
     # sideways (no EXIF), as tests/test_ocr.py
-    add("entry 126 sideways +90", "sideways", entry, _jpeg(stamped(126), turn=90))
-    add("entry 127 sideways -90", "sideways", entry, _jpeg(stamped(127), turn=-90))
+    add("entry 126 sideways +90", "sideways", entry, phone_jpeg(stamped(126), turn=90))
+    add("entry 127 sideways -90", "sideways", entry, phone_jpeg(stamped(127), turn=-90))
     add("entry 128 desk photo sideways +90", "sideways", entry,
-        _jpeg(photo_of_page(stamped(128), tilt=2.0, seed=128), turn=90))
+        phone_jpeg(photo_of_page(stamped(128), tilt=2.0, seed=128), turn=90))
 
     # the other official forms, laid out from the samples' Word/Excel files and scanned
     e = sample_entry(131)
@@ -202,7 +189,7 @@ def build_fixtures() -> list[Fixture]:
     add("附件5 group registration desk photo", "other forms", K.GROUP_REGISTRATION.value,
         photo_of_page(scan_of_form_png(others[2][2], seal=seal), tilt=-3.0, seed=5))
     add("附件3 enterprise nomination JPEG at 0.6", "other forms", K.ENTERPRISE_NOMINATION.value,
-        _jpeg(scan_of_form_png(others[0][2], seal=seal, skew=1.0), scale=0.6, quality=80))
+        phone_jpeg(scan_of_form_png(others[0][2], seal=seal, skew=1.0), scale=0.6, quality=80))
 
     # pictures that are no form: OCR must recognise nothing
     add("photo of a scene 1600x1200", "not a form", NONE, photo_of_scene(3))

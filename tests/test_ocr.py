@@ -6,17 +6,15 @@ Dovecot elsewhere: scripts/test.sh installs it, and these tests fail
 """
 from __future__ import annotations
 
-import io
 import time
 
 import pytest
-from PIL import Image
 
 from intake.fetch.archive import sha256_hex
 from intake.extractors import extract_document, ocr
 from samples.forms import entry_form_docx, entry_form_lines
 from samples.entries import sample_entry
-from samples.scans import photo_of_page, photo_of_scene, scan_of_form_png, scan_pdf
+from samples.scans import phone_jpeg, photo_of_page, photo_of_scene, scan_of_form_png, scan_pdf
 from samples.seals import seal_png
 from intake.base.model import Attachment, DocumentKind, Stamp
 
@@ -26,18 +24,6 @@ SECONDS_PER_SCAN = 15  # generous: a page takes about half a second, a sideways 
 
 def attachment(name: str, payload: bytes) -> Attachment:
     return Attachment(filename=name, content_type="", payload=payload, sha256=sha256_hex(payload))
-
-
-def jpeg(png: bytes, *, scale: float = 1.0, turn: int = 0, quality: int = 85) -> bytes:
-    """The scan as a phone or WeChat hands it on: JPEG, resized, maybe sideways (no EXIF)."""
-    img = Image.open(io.BytesIO(png)).convert("RGB")
-    if scale != 1.0:
-        img = img.resize((round(img.width * scale), round(img.height * scale)), Image.LANCZOS)
-    if turn:
-        img = img.rotate(turn, expand=True)
-    buf = io.BytesIO()
-    img.save(buf, "JPEG", quality=quality)
-    return buf.getvalue()
 
 
 def stamped_scan(seed: int, **kw) -> bytes:
@@ -57,7 +43,7 @@ def test_tesseract_with_chinese_is_installed():
 
 
 def test_unnamed_photo_of_a_stamped_entry_form_is_that_form():
-    doc = timed_extract(PHOTO_NAME, jpeg(stamped_scan(31, skew=1.2)))
+    doc = timed_extract(PHOTO_NAME, phone_jpeg(stamped_scan(31, skew=1.2)))
     assert doc.kind is DocumentKind.ENTRY_FORM
     assert doc.stamp is Stamp.PRESENT
     assert doc.fields == {}  # the Word version supplies the fields (SPEC §3)
@@ -75,12 +61,12 @@ def test_phone_photo_of_the_page_on_a_desk_is_that_form_with_its_seal():
 
 
 def test_large_phone_photo_is_read_within_bounds():
-    doc = timed_extract("微信图片_20230227093112.jpg", jpeg(stamped_scan(33), scale=3.0, quality=80))
+    doc = timed_extract("微信图片_20230227093112.jpg", phone_jpeg(stamped_scan(33), scale=3.0, quality=80))
     assert doc.kind is DocumentKind.ENTRY_FORM and doc.stamp is Stamp.PRESENT
 
 
 def test_sideways_photo_is_turned_upright():
-    doc = timed_extract(PHOTO_NAME, jpeg(stamped_scan(34), turn=90))
+    doc = timed_extract(PHOTO_NAME, phone_jpeg(stamped_scan(34), turn=90))
     assert doc.kind is DocumentKind.ENTRY_FORM and doc.stamp is Stamp.PRESENT
 
 
@@ -107,7 +93,7 @@ def test_photo_that_is_no_page_is_not_read(no_ocr):
 def test_ocr_stays_out_of_the_way_of_identified_documents(no_ocr):
     data = sample_entry(36)
     seal = seal_png(data.enterprise)
-    named = extract_document(attachment("报名表扫描件.jpg", jpeg(stamped_scan(36))))
+    named = extract_document(attachment("报名表扫描件.jpg", phone_jpeg(stamped_scan(36))))
     assert named.kind is DocumentKind.ENTRY_FORM and named.stamp is Stamp.PRESENT
     word = extract_document(attachment("IMG_0001.docx", entry_form_docx(data, seal=seal)))
     assert word.kind is DocumentKind.ENTRY_FORM and word.fields["QC小组名称"] == data.group
