@@ -145,10 +145,36 @@ def test_a_missed_target_is_read_from_the_numbers():
     assert evidence(review, "效果检查", "活动前后数据对比").note == f"活动前{before}，活动后{after}"
 
 
-def test_a_missed_target_the_report_calls_met_is_still_missed():
+def test_a_missed_innovation_target_is_read_from_the_numbers():
     review = sheet(28, ("target_missed",), style=1)  # 研制天线方位角快速测量装置, lower is better
     _, target, after = figures(28, ("target_missed",), style=1)
     assert (review.target.state, review.target.note) == ("未达到", f"目标≤{target}，活动后{after}；报告称未完成目标")
+
+
+@pytest.mark.parametrize("seed, style, sign", [(28, 1, "≤"), (21, 0, "≥")])
+def test_a_missed_target_the_report_calls_met_is_still_missed(seed, style, sign):
+    review = sheet(seed, ("missed_called_met",), style=style)
+    _, target, after = figures(seed, ("missed_called_met",), style=style)
+    note = f"目标{sign}{target}，活动后{after}；报告称已完成目标，与数值不符"
+    assert (review.target.state, review.target.note) == ("未达到", note)
+    assert evidence(review, "效果检查", "与目标对比").note == f"未达到（{note}）"
+
+
+def test_an_innovation_target_without_a_number_cannot_be_checked():
+    review = sheet(26, ("target_without_number",), style=1)  # 研制一种光缆交接箱智能锁
+    goal = evidence(review, "设定目标及目标可行性论证", "目标为带单位的数值")
+    assert (goal.state, goal.note, goal.where) == ("无", "目标没有数值", "设定目标及目标可行性论证第1段")
+    assert goal.excerpt == "课题目标：研制成功后，光缆交接箱月均非法开启次数显著降低。"
+    assert (review.target.state, review.target.note) == ("无法判断", "未读到带数值的目标；报告称已完成目标")
+    assert evidence(review, "效果检查", "与目标对比").state == "不明确"
+    assert states(review)["提出方案并确定最佳方案"] == ("有", "有", "有")
+
+
+def test_an_innovation_plan_without_the_5w1h_columns():
+    review = sheet(26, ("plan_without_columns",), style=1)
+    plan = evidence(review, "制定对策", "对策表5W1H栏目")
+    assert (plan.state, plan.note, plan.excerpt) == ("无", "对策表缺少栏目：目标、地点、时间、负责人", "序号　对策　措施")
+    assert plan.where.startswith("表") and plan.where.endswith(" 对策表")
 
 
 def test_consolidation_that_names_no_standard():

@@ -155,4 +155,6 @@ def target_met(target: Reading | None, after: Reading | None, claims: str,
         return UNKNOWN, f"目标{t.text}，活动后{a.text}，看不出指标越高越好还是越低越好" + said
     met = a.value <= t.value if lower else a.value >= t.value
     sign = "≤" if lower else "≥"
+    if said and ("未" in said) == met:  # the text says the opposite of its own figures
+        said += "，与数值不符"
     return (MET if met else MISSED), f"目标{sign}{t.text}，活动后{a.text}" + said
