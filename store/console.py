@@ -14,7 +14,7 @@ from sqlmodel import select
 
 from store.db import Store
 from store.models import (
-    ConsoleDecision, ConsoleUser, Message, MessageStatus, Outbox, OutboxStatus, Registration, Reminder,
+    ConsoleDecision, ConsoleUser, CopyMatch, Message, MessageStatus, Outbox, OutboxStatus, Registration, Reminder,
     StoredDocument, StoredFinding, utcnow,
 )
 
@@ -341,6 +341,8 @@ def reset_for_rerun(store: Store, message_id: int) -> dict:
         elif old is not None:
             old.message_id, kept = None, old.id
             s.add(old)
+        findings = select(StoredFinding.id).where(StoredFinding.message_id == message_id)
+        s.execute(delete(CopyMatch).where(CopyMatch.finding_id.in_(findings)))
         s.execute(delete(StoredFinding).where(StoredFinding.message_id == message_id))
         s.execute(delete(StoredDocument).where(StoredDocument.message_id == message_id))
         before = {"classification": row.classification, "verdict": row.verdict, "status": row.status,

@@ -73,6 +73,29 @@ def registrations_of(s: Session, sources: Iterable[CopySource]) -> dict[int, Reg
     return {reg.id: reg for reg in s.exec(select(Registration).where(Registration.id.in_(ids)))}
 
 
+def already_flagged(s: Session, registration: Registration, source: CopySource) -> bool:
+    """The registration has a standing POSSIBLE_COPY flag naming this source, or any report of
+    the source's registration (its report may have been replaced since)."""
+    named = (CopySource.registration_id == source.registration_id if source.registration_id is not None
+             else CopySource.id == source.id)
+    query = (select(CopyMatch.id).join(StoredFinding, StoredFinding.id == CopyMatch.finding_id)
+             .join(CopySource, CopySource.id == CopyMatch.source_id)
+             .where(StoredFinding.registration_id == registration.id,
+                    StoredFinding.message_id == registration.last_message_id, named))
+    return s.exec(query).first() is not None
+
+
+def registered_sources(s: Session) -> list[int]:
+    """The ids of the registered reports the index compares with (each registration's current one)."""
+    return list(s.exec(select(CopySource.id).where(CopySource.registration_id.is_not(None),
+                                                  CopySource.id.in_(select(CopyBand.source_id)))
+                       .order_by(CopySource.id)))
+
+
+def keys_of(s: Session, source_id: int) -> list[int]:
+    return list(s.exec(select(CopyBand.key).where(CopyBand.source_id == source_id)))
+
+
 def count_sources(s: Session) -> int:
     return s.exec(select(func.count(CopySource.id))).one()
 

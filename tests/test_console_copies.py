@@ -38,7 +38,8 @@ def planted(tmp_path_factory):
         "thief": _mail(thief, copied_report_docx(thief, source, own_wording=4, source_wording=1))})
     add_user(console.store, EXPERT, EXPERT_PASSWORD, role="reviewer")
     with console.store.session() as s:
-        flag = s.exec(select(StoredFinding).where(StoredFinding.code == "POSSIBLE_COPY")).one()
+        flags = {f.registration_id: f for f in s.exec(select(StoredFinding).where(StoredFinding.code == "POSSIBLE_COPY"))}
+        flag = flags[console.registration("thief").id]
         texts = {d.registration_id: d.text for d in s.exec(select(StoredDocument).where(StoredDocument.kind == "qc_report"))}
     yield console, flag, texts, source, thief
     close(console)
@@ -81,6 +82,23 @@ def test_the_flag_links_to_the_copied_passages_side_by_side(planted, who):
     unmarked = "".join(MARK.sub("", mine) for mine, _ in pairs)
     assert re.search(r"\d", unmarked)
     assert "<script" not in page.text
+
+
+def test_the_report_copied_from_shows_the_later_one_as_its_source(planted):
+    console, _, texts, source, thief = planted
+    client = console.client
+    client.cookies.clear()
+    login(client)
+    with console.store.session() as s:
+        [flag] = s.exec(select(StoredFinding).where(StoredFinding.code == "POSSIBLE_COPY",
+                                                    StoredFinding.registration_id == console.registration("source").id))
+    assert f'href="/findings/{flag.id}/copy"' in client.get(f"/registrations/{console.numbers['source']}").text
+    text = " ".join(visible_text(client.get(f"/findings/{flag.id}/copy").text).split())
+    assert f"相同来源 已登记的 {console.numbers['thief']} （{thief.enterprise}，课题“降低基站退服率”）" in text
+    assert f"本报告 《降低基站退服率-{source.group}.docx》（{console.numbers['source']}，{source.enterprise}）" in text
+    pairs = _columns(client.get(f"/findings/{flag.id}/copy").text)
+    source_text, thief_text = texts[console.registration("source").id], texts[console.registration("thief").id]
+    assert pairs and all(_plain(mine) in source_text and _plain(theirs) in thief_text for mine, theirs in pairs)
 
 
 def test_a_copy_page_of_no_flag_is_not_found(planted):

@@ -25,7 +25,7 @@ from samples.forms import qc_report_docx
 from samples.report import report_sections
 from samples.mails import CLIENTS, submission_mail
 from samples.report_problem import STEPS
-from store.models import CopyMatch, CopySource, StoredFinding
+from store.models import CopyMatch, CopySource, Registration, StoredFinding
 from tests.configs import feed, run_intake, write_config
 from tests.readings import entry_form
 
@@ -47,6 +47,21 @@ def copy_flags(outcome: dict) -> list[str]:
 
 def share(detail: str) -> int:
     return int(re.search(r"约(\d+)%的文字相同", detail).group(1))
+
+
+PASSAGES = r"最长的相同段落：“[^”]{8,41}”(；“[^”]{8,41}”){0,2}。请核对是否抄袭（仅供参考，不影响受理）。"
+
+
+def registered_as(data, number: str) -> str:
+    return re.escape(f"已登记的{number}（{data.enterprise}，课题“{data.topic}”）的成果报告")
+
+
+def standing_copy_flags(pipeline, number: str) -> list[str]:
+    """The POSSIBLE_COPY flags that stand on a registration, as the console and the digest show them."""
+    with pipeline.store.session() as s:
+        reg = s.exec(select(Registration).where(Registration.number == number)).one()
+    return [f.detail for f in pipeline.store.standing_findings()
+            if f.registration_id == reg.id and f.code == "POSSIBLE_COPY"]
 
 
 @pytest.fixture
@@ -162,3 +177,56 @@ def test_nothing_is_flagged_among_honest_reports_of_one_subject(tmp_path):
                     for s in (130, 132, 134, 135, 136, 137)]
     assert len({o["submissions"][0]["enterprise"] for o in outcomes}) == 6
     assert [copy_flags(o) for o in outcomes] == [[]] * 6
+
+
+def test_the_earlier_report_of_a_pair_is_flagged_too_and_once(pipeline):
+    from console import decisions
+
+    source, thief = unit(141), unit(146)
+    first = feed(pipeline, mail(source, qc_report_docx(source, images=0, wording=1), 1))
+    copy_name = f"{thief.topic}-{thief.group}.docx"
+    later = feed(pipeline, mail(thief, copied_report_docx(thief, source, own_wording=4, source_wording=1, images=0), 2))
+    source_number, thief_number = (o["submissions"][0]["number"] for o in (first, later))
+    [detail] = copy_flags(later)
+    assert re.fullmatch(rf"《{re.escape(copy_name)}》与{registered_as(source, source_number)}有约\d+%的文字相同。"
+                        + PASSAGES, detail), detail
+    # The report copied from learns it too, naming the later one; its own reply is long gone.
+    [earlier] = standing_copy_flags(pipeline, source_number)
+    assert re.fullmatch(rf"《{re.escape(f'{source.topic}-{source.group}.docx')}》与{registered_as(thief, thief_number)}"
+                        r"有约\d+%的文字相同。" + PASSAGES, earlier), earlier
+    assert 25 <= share(earlier) <= 60
+    # Run again from the console: the later report is decided anew, the earlier flag not doubled.
+    with pipeline.store.session() as s:
+        message_id = s.exec(select(Registration.last_message_id).where(Registration.number == thief_number)).one()
+    decisions.rerun(pipeline, "wangfang", message_id, "")
+    assert len(standing_copy_flags(pipeline, thief_number)) == 1
+    assert standing_copy_flags(pipeline, source_number) == [earlier]
+
+
+def test_reports_registered_before_the_archive_is_loaded_are_compared_with_it(tmp_path, store_url):
+    config = write_config(tmp_path / "svc", store_url=store_url)
+    old = unit(151)
+    old_report = qc_report_docx(old, images=0, wording=31)
+    with Pipeline.open(load_settings(config)) as pipeline:
+        resent = feed(pipeline, mail(old, old_report, 1))
+        honest = feed(pipeline, mail(unit(152), qc_report_docx(unit(152), images=0, wording=32), 2))
+    assert copy_flags(resent) == [] and copy_flags(honest) == []
+    resent_number = resent["submissions"][0]["number"]
+    past = tmp_path / "2022"
+    past.mkdir()
+    (past / "去年一等奖.docx").write_bytes(old_report)
+
+    loaded = run_intake("--config", str(config), "past", "load", str(past), "--year", "2022", cwd=tmp_path)
+    assert loaded.returncode == 0, loaded.stderr
+    assert loaded.stdout.splitlines()[-1] == f"已将本届已登记的2份成果报告与往年报告比对：1份疑似抄袭，已标记待复核（{resent_number}）。"
+    with Pipeline.open(load_settings(config)) as pipeline:
+        [detail] = standing_copy_flags(pipeline, resent_number)
+        assert detail.startswith(f"《{old.topic}-{old.group}.docx》与往年成果报告《去年一等奖.docx》（2022年）几乎全文相同"
+                                 "（约100%的文字相同），疑为往年成果再次报送。")
+        assert standing_copy_flags(pipeline, honest["submissions"][0]["number"]) == []
+    # A second load of more files does not flag the same report again.
+    (past / "另一份.docx").write_bytes(qc_report_docx(unit(153), images=0, wording=33))
+    again = run_intake("--config", str(config), "past", "load", str(past), "--year", "2022", cwd=tmp_path)
+    assert again.stdout.splitlines()[-1] == "已将本届已登记的2份成果报告与往年报告比对：未发现大量相同的报告。"
+    with Pipeline.open(load_settings(config)) as pipeline:
+        assert len(standing_copy_flags(pipeline, resent_number)) == 1

@@ -9,7 +9,7 @@ the caller hands in a `ComposeReply`, called once the numbers are drawn.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from intake.fetch.archive import Archive
 from intake.sort.assemble import squash
@@ -20,7 +20,7 @@ from intake.base.model import (
 )
 from intake.base.text import storable, storable_value
 from intake.base.times import utcnow
-from intake.review.copies import CopyCheck, index_report, record_match
+from intake.review.copies import CopyCheck, flag_registered, index_report, record_match
 from intake.validators.names import unit_key
 from store import Store
 from store.models import Message, MessageStatus, Outbox, Registration, StoredDocument, StoredFinding
@@ -152,10 +152,12 @@ class _Recorder:
         for check in decision.copies:
             for reg, pairing, _ in assigned:
                 if pairing.report is not None and pairing.report.filename == check.document:
-                    index_report(self.s, check, reg.id, pairing.report.sha256)
+                    indexed = index_report(self.s, check, reg.id, pairing.report.sha256)
+                    if check.reverse is not None:  # the earlier report of the pair, flagged too
+                        flag_registered(self.s, check.match.source, replace(check.reverse, source=indexed), reg)
             if check.finding is not None:
                 for row in (row for f, row in stored if f is check.finding):
-                    record_match(self.s, check, row.id)
+                    record_match(self.s, check.match, check.document, row.id)
 
     def reply(self, decision: Decision, registrations: list[Registration], files: list[str],
               compose: ComposeReply) -> dict | None:

@@ -12,7 +12,11 @@ share of its number triples found in the other.
 
 The flag, POSSIBLE_COPY, is a review flag only: the verdict and the reply never
 change. It is raised at judge time and the report is indexed in the record
-transaction, so a crash neither loses nor doubles an entry.
+transaction, so a crash neither loses nor doubles an entry. Both reports of a
+pair are flagged: the one registered earlier gets its flag, naming the new one,
+in the new one's record transaction (`flag_registered`), and after
+`intake past load` every registered report is compared with the archive
+(`intake.review.past.recheck_registered`).
 """
 from __future__ import annotations
 
@@ -29,8 +33,8 @@ from intake.base.text import clip, storable
 from intake.validators.context import review
 from intake.validators.names import plain, unit_key
 from store import Store
-from store.copies import add_source, candidate_sources, drop_sources_of, registrations_of
-from store.models import CopyMatch, CopySource, Registration
+from store.copies import add_source, already_flagged, candidate_sources, drop_sources_of, registrations_of
+from store.models import CopyMatch, CopySource, Registration, StoredFinding
 
 CODE = "POSSIBLE_COPY"
 SHINGLE = 6              # characters of the n-grams that find common passages
@@ -79,6 +83,9 @@ class CopyCheck:
     signature: Signature
     finding: Finding | None = None
     match: Match | None = field(default=None, compare=False)
+    # The registered report it matches, compared the other way (its source this report's
+    # own text, not yet stored): set when that report too shares a large part.
+    reverse: Match | None = field(default=None, compare=False)
 
 
 # -- text to signature ---------------------------------------------------------
@@ -272,12 +279,19 @@ def check_copies(store: Store, reports: list[Document], own_unit: str = "",
             matches = [m for m in (compare(sig.text, source, mine) for source in candidates) if flagged(m)]
             best = max(matches, key=lambda m: (m.text_share, m.data_share), default=None)
             registration = registrations_of(s, [best.source]).get(best.source.registration_id) if best else None
-        finding = _flag(doc, best, registration, own_unit) if best else None
-        checks.append(CopyCheck(document=doc.filename, signature=sig, finding=finding, match=best))
+        finding = _flag(doc.filename, sig.text, best, registration, own_unit) if best else None
+        reverse = None
+        if best is not None and registration is not None:
+            back = compare(best.source.text, CopySource(filename=doc.filename, sha256=doc.sha256, text=sig.text))
+            reverse = back if flagged(back) else None
+        checks.append(CopyCheck(document=doc.filename, signature=sig, finding=finding, match=best, reverse=reverse))
     return tuple(checks)
 
 
-def _flag(doc: Document, match: Match, registration: Registration | None, own_unit: str) -> Finding:
+def _flag(filename: str, text_of_report: str, match: Match, registration: Registration | None,
+          own_unit: str) -> Finding:
+    """The flag on report `filename` (its stored text), naming the other report: `registration`'s,
+    or the archived file `match.source`."""
     source = match.source
     if registration is not None:
         same_unit = bool(own_unit) and unit_key(registration.enterprise) == own_unit
@@ -289,39 +303,54 @@ def _flag(doc: Document, match: Match, registration: Registration | None, own_un
         whole = "往年成果再次报送"
     share = round(match.text_share * 100)
     if match.text_share >= WHOLE_SHARE and match.reverse_share >= WHOLE_SHARE:
-        text = f"《{doc.filename}》与{other}几乎全文相同（约{share}%的文字相同），疑为{whole}。"
+        text = f"《{filename}》与{other}几乎全文相同（约{share}%的文字相同），疑为{whole}。"
     elif match.text_share >= FLAG_SHARE:
-        text = f"《{doc.filename}》与{other}有约{share}%的文字相同"
+        text = f"《{filename}》与{other}有约{share}%的文字相同"
         text += f"，数据约{round(match.data_share * 100)}%相同。" if match.data_share >= DATA_SHARE else "。"
     else:
-        text = (f"《{doc.filename}》的数据与{other}约{round(match.data_share * 100)}%相同"
+        text = (f"《{filename}》的数据与{other}约{round(match.data_share * 100)}%相同"
                 f"（文字相同约{share}%），疑为换了名称的同一组数据。")
-    passages = _longest(match, doc)
+    passages = _longest(match, text_of_report)
     if passages:
         text += "最长的相同段落：" + "；".join(f"“{p}”" for p in passages) + "。"
-    return review(CODE, storable(text + "请核对是否抄袭（仅供参考，不影响受理）。"), document=doc.filename)
+    return review(CODE, storable(text + "请核对是否抄袭（仅供参考，不影响受理）。"), document=filename)
 
 
-def _longest(match: Match, doc: Document) -> list[str]:
-    """The longest common passages, clipped, in the order the report has them; a passage
-    across lines is quoted by its longest line (table rows between are not prose)."""
-    text = storable(doc.text)
+def _longest(match: Match, text: str) -> list[str]:
+    """The longest common passages of the report `text`, clipped, in the order it has them; a
+    passage across lines is quoted by its longest line (table rows between are not prose)."""
     chosen = sorted(match.spans, key=lambda span: span[1] - span[0], reverse=True)[:SHOWN]
     return [clip(max(text[start:end].splitlines(), key=len), CLIP) for start, end, _, _ in sorted(chosen)]
 
 
 # -- the index, written in the record transaction -----------------------------------
 
-def index_report(s, check: CopyCheck, registration_id: int, sha256: str) -> None:
+def index_report(s, check: CopyCheck, registration_id: int, sha256: str) -> CopySource:
     """The registration's report becomes the one its later checks are compared with."""
     drop_sources_of(s, registration_id)
-    add_source(s, CopySource(registration_id=registration_id, filename=check.document, sha256=sha256,
-                             text=storable(check.signature.text)), check.signature.keys)
+    return add_source(s, CopySource(registration_id=registration_id, filename=check.document, sha256=sha256,
+                                    text=storable(check.signature.text)), check.signature.keys)
 
 
-def record_match(s, check: CopyCheck, finding_id: int) -> None:
+def record_match(s, match: Match, document: str, finding_id: int) -> None:
     """The flag's source and matched spans, for a page that shows both texts."""
-    match = check.match
-    s.add(CopyMatch(finding_id=finding_id, source_id=match.source.id, document=check.document,
+    s.add(CopyMatch(finding_id=finding_id, source_id=match.source.id, document=document,
                     text_share=round(match.text_share, 4), data_share=round(match.data_share, 4),
                     spans=[list(span) for span in match.spans]))
+
+
+def flag_registered(s, registered: CopySource, match: Match, other: Registration | None) -> bool:
+    """A POSSIBLE_COPY flag on the report a registration holds (`registered`), naming
+    `other`'s report or the archived `match.source`; among the findings that stand, so
+    the console, the digest and the export show it. Once per other report: False when
+    the registration has that flag already (a re-run, a second load)."""
+    reg = s.get(Registration, registered.registration_id)
+    if reg is None or already_flagged(s, reg, match.source):
+        return False
+    finding = _flag(registered.filename, registered.text, match, other, unit_key(reg.enterprise))
+    row = StoredFinding(message_id=reg.last_message_id, registration_id=reg.id, code=CODE,
+                        severity=finding.severity.value, document=registered.filename, detail=finding.detail)
+    s.add(row)
+    s.flush()
+    record_match(s, match, registered.filename, row.id)
+    return True
