@@ -219,9 +219,12 @@ NOT_APPLICABLE = "不适用"
 NO_REPORT = "未收到可读的成果报告"
 NO_FILL = PatternFill("solid", fgColor="F8CBAD")       # something an expert looks for is missing
 UNCLEAR_FILL = PatternFill("solid", fgColor="FFE699")  # the evidence is unclear
-# The figures of a POSSIBLE_COPY flag as intake/review/copies.py words it; the quoted passages may hold other percentages.
+# The figures of a POSSIBLE_COPY flag as intake/review/copies.py words it, read before the quoted
+# passages (which may hold other percentages).
 _TEXT_SHARE = re.compile(r"约(\d+)%的文字相同|文字相同约(\d+)%")
-_DATA_SHARE = re.compile(r"数据约(\d+)%相同")
+_DATA_SHARE = re.compile(r"数据约(\d+)%")
+_PASSAGES = "最长的相同段落"
+
 
 
 def _review_sheet(ws: Worksheet, registry: Registry, reviews: dict[str, PreReview]) -> None:
@@ -247,17 +250,18 @@ def _review_sheet(ws: Worksheet, registry: Registry, reviews: dict[str, PreRevie
 
 
 def _copy_share(detail: str) -> str:
-    """"文字约41%，数据约62%": the shares the flag states, not the figures it quotes."""
+    """"文字约41%，表格数据约62%": the shares the flag states, not the figures it quotes."""
+    detail = detail.split(_PASSAGES)[0]
     text = next((a or b for a, b in _TEXT_SHARE.findall(detail)), None)
     data = _DATA_SHARE.search(detail)
-    parts = ([f"文字约{text}%"] if text else []) + ([f"数据约{data.group(1)}%"] if data else [])
+    parts = ([f"文字约{text}%"] if text else []) + ([f"表格数据约{data.group(1)}%"] if data else [])
     return "，".join(parts)
 
 
 def _review_row(row: RegistryRow, review: PreReview | None) -> list:
     copies = [p.detail for p in row.flags if p.code == "POSSIBLE_COPY"]
     copy_cells = ["是" if copies else "", "\n".join(_copy_share(d) for d in copies),
-                  "\n".join(d.split("最长的相同段落")[0].rstrip("。，") for d in copies)]
+                  "\n".join(d.split(_PASSAGES)[0].rstrip("。，") for d in copies)]
     head = [row.number, row.enterprise, row.group, row.topic, row.topic_type]
     if review is None:
         return head + [NO_REPORT] + [""] * (len(REVIEW_STEPS) + 1) + copy_cells

@@ -81,7 +81,7 @@ def test_summary_sheet_prints_the_four_sections_of_annex_8(registered):
 # -- 初审表 (intake export) ----------------------------------------------------------
 
 COPY_SOURCE = ("《降低基站退服率.docx》与已登记的QC2023-009（中国移动通信集团山西有限公司，课题“降低基站退服率”）"
-               "的成果报告有约41%的文字相同，数据约62%相同")
+               "的成果报告有约41%的文字相同，表格数据约62%相同")
 # As intake/review/copies.py words the flag: its quoted passages hold percentages of their own.
 COPY_DETAIL = COPY_SOURCE + "。最长的相同段落：“退服率由0.45%降至0.16%”。请核对是否抄袭（仅供参考，不影响受理）。"
 
@@ -149,6 +149,6 @@ def test_review_sheet_shows_a_missed_target_and_the_other_type_s_steps(reviewed)
 def test_review_sheet_shows_copy_figures_and_a_result_without_its_report(reviewed):
     _, _, rows, _, numbers = reviewed
     first, second, third = (rows[n] for n in numbers)
-    assert (first["疑似抄袭"], first["相同比例"], first["来源"]) == ("是", "文字约41%，数据约62%", COPY_SOURCE)
+    assert (first["疑似抄袭"], first["相同比例"], first["来源"]) == ("是", "文字约41%，表格数据约62%", COPY_SOURCE)
     assert (second["疑似抄袭"], second["相同比例"], second["来源"]) == (None, None, None)
     assert third["选择课题"] == "未收到可读的成果报告" and third["目标是否达到"] is None

@@ -19,7 +19,7 @@ from intake.base.config import load_settings
 from intake.extractors.convert import convert
 from intake.review.copies import compared, normalised
 from intake.run.pipeline import Pipeline
-from samples.copies import copied_report_docx
+from samples.copies import copied_data_docx, copied_report_docx
 from samples.entries import sample_entry
 from samples.forms import qc_report_docx
 from samples.report import report_sections
@@ -30,10 +30,11 @@ from tests.configs import feed, run_intake, write_config
 from tests.readings import entry_form
 
 TOPIC = dict(topic="降低基站退服率", topic_type="问题解决型")
+INNOVATION = dict(topic="研制一种光缆交接箱智能锁", topic_type="创新型")
 
 
-def unit(seed: int):
-    return sample_entry(seed, **TOPIC)
+def unit(seed: int, topic: dict = TOPIC):
+    return sample_entry(seed, **topic)
 
 
 def mail(data, report: bytes, seed: int) -> bytes:
@@ -230,3 +231,32 @@ def test_reports_registered_before_the_archive_is_loaded_are_compared_with_it(tm
     assert again.stdout.splitlines()[-1] == "已将本届已登记的2份成果报告与往年报告比对：未发现大量相同的报告。"
     with Pipeline.open(load_settings(config)) as pipeline:
         assert len(standing_copy_flags(pipeline, resent_number)) == 1
+
+
+@pytest.mark.parametrize("topic", [TOPIC, INNOVATION], ids=["问题解决型", "创新型"])
+def test_another_reports_tables_under_new_names_are_flagged_as_the_same_data(pipeline, topic):
+    source, honest, copier = unit(161, topic), unit(162, topic), unit(168, topic)
+    first = feed(pipeline, mail(source, qc_report_docx(source, images=0, wording=1), 1))
+    second = feed(pipeline, mail(honest, qc_report_docx(honest, images=0, wording=2), 2))
+    copied = feed(pipeline, mail(copier, copied_data_docx(copier, source, own_wording=8, source_wording=1), 3))
+    assert copy_flags(first) == [] and copy_flags(second) == []
+    [detail] = copy_flags(copied)
+    name = re.escape(f"{copier.topic}-{copier.group}.docx")
+    assert re.fullmatch(rf"《{name}》表格中的数据约\d+%与{registered_as(source, first['submissions'][0]['number'])}相同"
+                        r"（文字相同约\d%），疑为换了名称的同一组数据。相同数据的表格行如：“[^”]+”；“[^”]+”。"
+                        r"请核对是否抄袭（仅供参考，不影响受理）。", detail), detail
+    assert copied["verdict"] == "accepted"
+
+
+def test_a_third_of_an_innovation_report_copied_is_flagged_and_honest_ones_are_not(pipeline):
+    source, honest, thief = unit(201, INNOVATION), unit(202, INNOVATION), unit(206, INNOVATION)
+    first = feed(pipeline, mail(source, qc_report_docx(source, images=1, wording=1), 1))
+    second = feed(pipeline, mail(honest, qc_report_docx(honest, images=1, wording=2), 2))
+    steps = ("设定目标及目标可行性论证", "提出方案并确定最佳方案", "对策实施")
+    copied = feed(pipeline, mail(thief, copied_report_docx(thief, source, steps=steps, own_wording=6, source_wording=1), 3))
+    assert copy_flags(first) == [] and copy_flags(second) == []
+    [detail] = copy_flags(copied)
+    name = re.escape(f"{thief.topic}-{thief.group}.docx")
+    assert re.fullmatch(rf"《{name}》与{registered_as(source, first['submissions'][0]['number'])}有约\d+%的文字相同。"
+                        + PASSAGES, detail), detail
+    assert 30 <= share(detail) <= 60

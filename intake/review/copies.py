@@ -3,12 +3,13 @@
 Chinese has no spaces, so a report is compared as normalised characters (NFKC,
 no whitespace or punctuation, every run of digits one `#`, so changed figures
 do not hide a copied sentence) cut into overlapping n-grams, and separately as
-the sequence of its numbers (copied data under new names). Each gets a MinHash
+the sequence of the numbers in its tables (copied data under new names: the
+copier's prose is their own, the tables are not). Each gets a MinHash
 (datasketch); the bands of datasketch's MinHashLSH become integer keys stored in
 the `copy_band` table (`store.copies`), so a check asks SQL for the candidates
 and verifies only those, from their stored text: the share of the new report's
 characters inside common passages of at least `MIN_RUN` characters, and the
-share of its number triples found in the other.
+share of its tables' number triples found in the other's.
 
 The flag, POSSIBLE_COPY, is a review flag only: the verdict and the reply never
 change. It is raised at judge time and the report is indexed in the record
@@ -50,8 +51,11 @@ MIN_LINE = 20            # compared characters of a line that is prose
 GAP = 12                 # a changed name this long inside a copied passage keeps it one passage
 FLAG_SHARE = 0.3         # share of the text in common passages that raises the flag
 WHOLE_SHARE = 0.85       # both ways: the same report
-DATA_SHARE = 0.5         # share of number triples in common that raises the flag
-DATA_MIN = 12            # triples a report needs before its numbers count
+# Share of the tables' number triples in common that raises the flag: a report with another's
+# tables under new names has 0.44–0.84, honest reports on the same subject at most 0.07
+# (tests/test_review_copies.py builds both).
+DATA_SHARE = 0.35
+DATA_MIN = 12            # triples a report's tables need before their numbers count
 SHOWN = 3                # passages quoted in the detail
 CLIP = 40                # characters of each
 
@@ -144,8 +148,10 @@ _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 
 
 def numbers(text: str) -> list[str]:
-    """The figures of a text in order, minus years and list numbers (every report has those)."""
-    found = _NUMBER.findall(unicodedata.normalize("NFKC", text))
+    """The figures of a text's table rows (cells joined by tabs) in order, minus years and
+    list numbers (every report has those)."""
+    rows = "\n".join(line for line in text.splitlines() if "\t" in line)
+    found = _NUMBER.findall(unicodedata.normalize("NFKC", rows))
     return [n for n in found if not (n.isdigit() and (int(n) < 10 or (len(n) == 4 and n[:2] in ("19", "20"))))]
 
 
@@ -178,10 +184,10 @@ def _band_keys(kind: bytes, items: set[str]) -> list[int]:
 
 
 def signature(text: str) -> Signature:
-    """The text's band keys: its n-grams' and its number triples'."""
+    """The text's band keys: its n-grams' and its tables' number triples'."""
     norm = compared(text)
     return Signature(text=text, keys=tuple(_band_keys(b"text", shingles(norm, INDEX_SHINGLE))
-                                           + _band_keys(b"data", triples(numbers(text)))))
+                                           + _band_keys(b"table", triples(numbers(text)))))
 
 
 # -- verification ----------------------------------------------------------------
@@ -306,14 +312,24 @@ def _flag(filename: str, text_of_report: str, match: Match, registration: Regist
         text = f"《{filename}》与{other}几乎全文相同（约{share}%的文字相同），疑为{whole}。"
     elif match.text_share >= FLAG_SHARE:
         text = f"《{filename}》与{other}有约{share}%的文字相同"
-        text += f"，数据约{round(match.data_share * 100)}%相同。" if match.data_share >= DATA_SHARE else "。"
+        text += f"，表格数据约{round(match.data_share * 100)}%相同。" if match.data_share >= DATA_SHARE else "。"
     else:
-        text = (f"《{filename}》的数据与{other}约{round(match.data_share * 100)}%相同"
+        text = (f"《{filename}》表格中的数据约{round(match.data_share * 100)}%与{other}相同"
                 f"（文字相同约{share}%），疑为换了名称的同一组数据。")
-    passages = _longest(match, text_of_report)
-    if passages:
+        rows = _common_rows(text_of_report, match.source.text)
+        text += ("相同数据的表格行如：" + "；".join(f"“{r}”" for r in rows) + "。") if rows else ""
+    if match.text_share >= FLAG_SHARE and (passages := _longest(match, text_of_report)):
         text += "最长的相同段落：" + "；".join(f"“{p}”" for p in passages) + "。"
     return review(CODE, storable(text + "请核对是否抄袭（仅供参考，不影响受理）。"), document=filename)
+
+
+def _common_rows(text: str, source_text: str) -> list[str]:
+    """The first table rows of the report whose figures run as in the source (the data copied),
+    clipped, cells apart."""
+    theirs = "|" + "|".join(numbers(source_text)) + "|"
+    rows = [line for line in text.splitlines()
+            if "\t" in line and len(figures := numbers(line)) >= 2 and "|" + "|".join(figures) + "|" in theirs]
+    return [clip("　".join(cell.strip() for cell in row.split("\t") if cell.strip()), CLIP) for row in rows[:2]]
 
 
 def _longest(match: Match, text: str) -> list[str]:
