@@ -260,3 +260,19 @@ def test_a_third_of_an_innovation_report_copied_is_flagged_and_honest_ones_are_n
     assert re.fullmatch(rf"《{name}》与{registered_as(source, first['submissions'][0]['number'])}有约\d+%的文字相同。"
                         + PASSAGES, detail), detail
     assert 30 <= share(detail) <= 60
+
+
+def test_band_keys_stay_those_the_store_holds():
+    """The index's keys live in the store: a datasketch that hashed or banded otherwise would
+    silently stop matching every report indexed before it (the keys below are those of
+    datasketch 1.6-2.0, 64 bands of 2 rows)."""
+    import hashlib
+
+    from intake.review.copies import _lsh, signature
+
+    text = ("小组对2022年1月至6月全市基站退服情况进行了统计，共发生退服226次，其中市电停电156次，占69.0%。\n"
+            "序号\t问题类型\t频数\n1\t市电停电\t156\t69.0\t69.0\n2\t传输中断\t37\t16.4\t85.4\n"
+            "3\t主设备故障\t18\t8.0\t93.4\n4\t其他\t15\t6.6\t100.0\n")
+    assert _lsh().hashranges == [(2 * band, 2 * band + 2) for band in range(64)]
+    keys = signature(text).keys
+    assert len(keys) == 128 and hashlib.sha256(repr(keys).encode()).hexdigest()[:16] == "4adf96d8391611cf"

@@ -165,7 +165,9 @@ def triples(figures: list[str]) -> set[str]:
 
 @lru_cache(maxsize=1)
 def _lsh() -> MinHashLSH:
-    """datasketch's banding for the threshold: only its parameters and band hash are used."""
+    """datasketch's banding for the threshold (64 bands of 2 rows): only its band ranges are
+    used. Stored keys depend on them, so a datasketch that chose others would need a re-index
+    (tests/test_review_copies.py holds the layout)."""
     return MinHashLSH(threshold=LSH_THRESHOLD, num_perm=PERMUTATIONS)
 
 
@@ -177,8 +179,8 @@ def _band_keys(kind: bytes, items: set[str]) -> list[int]:
     lsh = _lsh()
     keys = []
     for band, (start, end) in enumerate(lsh.hashranges):
-        digest = hashlib.blake2b(kind + band.to_bytes(2, "big") + lsh._H(minhash.hashvalues[start:end]),
-                                 digest_size=8).digest()
+        band_bytes = bytes(minhash.hashvalues[start:end].byteswap().data)  # as datasketch's own tables key it
+        digest = hashlib.blake2b(kind + band.to_bytes(2, "big") + band_bytes, digest_size=8).digest()
         keys.append(int.from_bytes(digest, "big", signed=True))
     return keys
 
