@@ -103,17 +103,18 @@ def test_planted_copies_are_flagged_with_their_source_and_honest_reports_are_not
     assert thief.enterprise not in enterprises
     third_copy = feed(pipeline, mail(thief, copied_report_docx(thief, source, own_wording=4, source_wording=1), 4))
     [detail] = copy_flags(third_copy)
-    assert f"已登记的{numbers[0]}（{source.enterprise}" in detail
+    assert re.fullmatch(rf"《{re.escape(f'{thief.topic}-{thief.group}.docx')}》与{registered_as(source, numbers[0])}"
+                        r"有约\d+%的文字相同。" + PASSAGES, detail), detail
     assert 30 <= share(detail) <= 60, detail
-    assert "最长的相同段落：“" in detail and "疑为" not in detail
     assert third_copy["verdict"] == "accepted" and third_copy["reply"]["type"] == "acknowledgement"
 
     resender = unit(107)
     whole = feed(pipeline, mail(resender, copied_report_docx(resender, honest, steps=STEPS, own_wording=2,
                                                              source_wording=2, change_figures=False), 5))
     [detail] = copy_flags(whole)
-    assert f"已登记的{numbers[1]}（{honest.enterprise}" in detail
-    assert share(detail) >= 90 and "几乎全文相同" in detail and "疑为另一单位已登记的同一份报告" in detail
+    assert re.fullmatch(rf"《{re.escape(f'{resender.topic}-{resender.group}.docx')}》与{registered_as(honest, numbers[1])}"
+                        r"几乎全文相同（约\d+%的文字相同），疑为另一单位已登记的同一份报告。" + PASSAGES, detail), detail
+    assert share(detail) >= 90
     assert whole["verdict"] == "accepted"
 
     # The flag keeps its source and the matched spans for a page that shows both texts.
