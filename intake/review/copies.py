@@ -262,6 +262,13 @@ def flagged(match: Match) -> bool:
     return match.text_share >= FLAG_SHARE or match.data_share >= DATA_SHARE
 
 
+def strength(match: Match) -> float:
+    """How far past its flag a match's stronger measure is: of two flagged sources, the one
+    named is the one the evidence points to most (a report's own tables, 55 % of them, over
+    another's prose at 36 %)."""
+    return max(match.text_share / FLAG_SHARE, match.data_share / DATA_SHARE)
+
+
 # -- the check ---------------------------------------------------------------------
 
 def reports_of(documents) -> list[Document]:
@@ -285,7 +292,7 @@ def check_copies(store: Store, reports: list[Document], own_unit: str = "",
         with store.session() as s:
             candidates = candidate_sources(s, sig.keys, exclude_registrations, MIN_SHARED)
             matches = [m for m in (compare(sig.text, source, mine) for source in candidates) if flagged(m)]
-            best = max(matches, key=lambda m: (m.text_share, m.data_share), default=None)
+            best = max(matches, key=strength, default=None)
             registration = registrations_of(s, [best.source]).get(best.source.registration_id) if best else None
         finding = _flag(doc.filename, sig.text, best, registration, own_unit) if best else None
         reverse = None
