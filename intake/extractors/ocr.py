@@ -52,6 +52,7 @@ MAX_SKEW, SKEW_STEP = 6.0, 0.5  # degrees of tilt looked for, and the step
 INK_LEVEL = 110            # grey below this is ink when finding the tilt
 GRID = 8                   # blocks per side when judging whether a picture is paper
 PAPER_SHARE = 0.45         # of the blocks plain light paper: a page (a scan 0.97, a desk photo 0.7)
+MARK_LEVEL = 24            # grey differing this much from a picture's border is the page's print
 
 
 @functools.cache
@@ -188,7 +189,7 @@ def _reading(text: str, filename: str) -> Reading | None:
 
 
 def _prepare(data: bytes) -> Image.Image | None:
-    """Upright, grey, within LONG_SIDE; red ink (the seal) dropped by reading the red channel.
+    """Upright, grey, cropped to the page, within LONG_SIDE; red ink (the seal) dropped.
 
     None for what cannot be a readable page: undecodable, too large, too small.
     """
@@ -204,11 +205,37 @@ def _prepare(data: bytes) -> Image.Image | None:
             if img.mode in ("RGBA", "LA", "PA", "P"):
                 img = img.convert("RGBA")
                 img = Image.alpha_composite(Image.new("RGBA", img.size, "white"), img)
-            img = img.convert("RGB").getchannel("R") if img.mode not in ("L", "1") else img.convert("L")
+            img = img.convert("RGB") if img.mode not in ("L", "1") else img.convert("L")
+            img = _cropped_to_page(img)
+            img = img.getchannel("R") if img.mode == "RGB" else img
     except Exception as err:  # Pillow raises many types for broken images
         log.info("OCR: image not decodable (%s)", err)
         return None
     return _scaled(img)
+
+
+def _cropped_to_page(img: Image.Image) -> Image.Image:
+    """The printed part of a picture it fills less than half of either way.
+
+    A 1200-dpi scan of an A4 page on the scanner's whole glass, scaled whole
+    to LONG_SIDE, leaves its text a few pixels high; cropped first, it keeps
+    its size. The print is what differs from the picture's border, found on
+    a copy about 1000 px long.
+    """
+    k = max(1, max(img.size) // 1000)
+    small = np.asarray(img.reduce(k).convert("L"), dtype=np.int16)
+    border = np.concatenate([small[0], small[-1], small[:, 0], small[:, -1]])
+    marked = np.abs(small - np.median(border)) > MARK_LEVEL
+    rows, cols = np.flatnonzero(marked.sum(axis=1) >= 2), np.flatnonzero(marked.sum(axis=0) >= 2)
+    if not len(rows):
+        return img
+    height, width = rows[-1] + 1 - rows[0], cols[-1] + 1 - cols[0]
+    if 2 * height > small.shape[0] or 2 * width > small.shape[1]:
+        return img
+    pad = max(height, width) // 20 + 1  # Tesseract wants a margin of paper
+    left, top = max(0, cols[0] - pad) * k, max(0, rows[0] - pad) * k
+    right, bottom = min(img.width, (cols[-1] + 1 + pad) * k), min(img.height, (rows[-1] + 1 + pad) * k)
+    return img.crop((int(left), int(top), int(right), int(bottom)))
 
 
 def _scaled(img: Image.Image) -> Image.Image:
