@@ -111,3 +111,11 @@ def test_small_page_on_a_1200_dpi_scan_is_read_at_its_own_size():
     doc = timed_extract("scan0002.tif", oversized_scan_tiff(stamped_scan(40)))
     assert doc.kind is DocumentKind.ENTRY_FORM
 
+
+def test_form_with_its_title_printed_in_red_is_that_form_with_its_seal():
+    # The seal filter reads the red channel, where red ink is as light as paper.
+    data = sample_entry(41)
+    page = scan_of_form_png(entry_form_lines(data), seal=seal_png(data.enterprise), title_color=(205, 25, 35),
+                            skew=0.7)
+    doc = timed_extract(PHOTO_NAME, phone_jpeg(page))
+    assert doc.kind is DocumentKind.ENTRY_FORM and doc.stamp is Stamp.PRESENT

@@ -53,6 +53,8 @@ INK_LEVEL = 110            # grey below this is ink when finding the tilt
 GRID = 8                   # blocks per side when judging whether a picture is paper
 PAPER_SHARE = 0.45         # of the blocks plain light paper: a page (a scan 0.97, a desk photo 0.7)
 MARK_LEVEL = 24            # grey differing this much from a picture's border is the page's print
+TITLE_AREA = 0.2           # of the page height: where a title printed in red is kept
+RED_MARGIN = 80            # red this much above green and blue is red ink (a seal, a red title)
 
 
 @functools.cache
@@ -207,11 +209,38 @@ def _prepare(data: bytes) -> Image.Image | None:
                 img = Image.alpha_composite(Image.new("RGBA", img.size, "white"), img)
             img = img.convert("RGB") if img.mode not in ("L", "1") else img.convert("L")
             img = _cropped_to_page(img)
-            img = img.getchannel("R") if img.mode == "RGB" else img
+            img = _seal_dropped(img) if img.mode == "RGB" else img
     except Exception as err:  # Pillow raises many types for broken images
         log.info("OCR: image not decodable (%s)", err)
         return None
     return _scaled(img)
+
+
+def _seal_dropped(rgb: Image.Image) -> Image.Image:
+    """Grey from the red channel, where red ink is as light as paper: the seal does not
+    cover the words it is pressed on. A red line of text in the title area (a title
+    printed in red, a 红头 letterhead) keeps its ink: a seal is round, not a line."""
+    grey = rgb.getchannel("R")
+    line = _red_title_line(rgb)
+    if line is not None:
+        grey.paste(rgb.crop(line).convert("L"), line[:2])
+    return grey
+
+
+def _red_title_line(rgb: Image.Image) -> tuple[int, int, int, int] | None:
+    """The box of red ink in the title area when it is a line: at least three times as
+    wide as high and a sixth of the page wide."""
+    area = np.asarray(rgb.crop((0, 0, rgb.width, int(rgb.height * TITLE_AREA))), dtype=np.int16)
+    red = area[..., 0] - area[..., 1:].max(axis=2) > RED_MARGIN
+    rows, cols = np.flatnonzero(red.sum(axis=1) >= 3), np.flatnonzero(red.sum(axis=0) >= 3)
+    if not len(rows):
+        return None
+    height, width = rows[-1] + 1 - rows[0], cols[-1] + 1 - cols[0]
+    if width < 3 * height or width < rgb.width / 6:
+        return None
+    pad = height // 2 + 1
+    return (int(max(0, cols[0] - pad)), int(max(0, rows[0] - pad)),
+            int(min(rgb.width, cols[-1] + 1 + pad)), int(min(area.shape[0], rows[-1] + 1 + pad)))
 
 
 def _cropped_to_page(img: Image.Image) -> Image.Image:
