@@ -3,13 +3,16 @@
 Only for a scan or photo whose text layer and file name say nothing
 ("IMG_20230227_0931.jpg", an image-only PDF): OCR costs about half a second
 a page, so it is bounded on every side. Only pictures that look like paper
-are read (a photo's texture is where Tesseract is slowest). A page is first
-levelled (a photo's tilt), then its head (title and first rows) is read,
-since a form's title settles its kind; a landscape picture is then turned
-upright when Tesseract's orientation detection sees it sideways; the whole
-page is read only when its head is Chinese text without a title. At most
-`MAX_PAGES` pages, each scaled to at most `LONG_SIDE`, each Tesseract run
-killed after `TIMEOUT` seconds, no new run after `BUDGET` seconds.
+are read (a photo's texture is where Tesseract is slowest). A page is
+cropped to its print when it fills little of the picture, its seal's red
+ink dropped (a red title kept), levelled (a photo's tilt), then read no
+more than it takes, since a form's title settles its kind: the title strip
+at a modest resolution; the head (title and first rows); a landscape
+picture turned upright when Tesseract's orientation detection sees it
+sideways, and read again so; the whole page only when the head is Chinese
+text without a title. At most `MAX_PAGES` pages, each scaled to at
+most `LONG_SIDE`, each Tesseract run killed after `TIMEOUT` seconds, no new
+run after `BUDGET` seconds.
 
 Without Tesseract or its Chinese data OCR is skipped (logged once) and the
 scan stays a `scan`, as before OCR existed.
@@ -36,6 +39,8 @@ log = logging.getLogger(__name__)
 LANG = "chi_sim"
 MAX_PAGES = 2
 LONG_SIDE = (1400, 2000)   # px: smaller pages are enlarged, larger ones reduced
+TITLE_SHARE = 0.2          # of the page height: the title line (and where a red one is kept)
+TITLE_SIDE = 1000          # px: the title strip's width when read, a third of the head's pixels
 HEAD_SHARE = 0.4           # of the page height: the title and the first table rows
 TIMEOUT = 10               # seconds per Tesseract run (a page takes about one)
 BUDGET = 12                # seconds of OCR per document, then no new run starts
@@ -53,7 +58,6 @@ INK_LEVEL = 110            # grey below this is ink when finding the tilt
 GRID = 8                   # blocks per side when judging whether a picture is paper
 PAPER_SHARE = 0.45         # of the blocks plain light paper: a page (a scan 0.97, a desk photo 0.7)
 MARK_LEVEL = 24            # grey differing this much from a picture's border is the page's print
-TITLE_AREA = 0.2           # of the page height: where a title printed in red is kept
 RED_MARGIN = 80            # red this much above green and blue is red ink (a seal, a red title)
 
 
@@ -95,10 +99,13 @@ def recognise_scan(pages: Iterable[bytes], filename: str) -> Reading | None:
 
 
 def _read_page(page: Image.Image, filename: str, deadline: float) -> Reading | None:
-    """The head first; a landscape picture is then turned upright if Tesseract sees it
-    sideways (a portrait form photographed so); else the whole page, when its head
-    held Chinese text but no title."""
+    """The title strip first, then the head; a landscape picture is then turned upright
+    if Tesseract sees it sideways (a portrait form photographed so); else the whole
+    page, when its head held Chinese text but no title."""
     page = _deskewed(page)
+    reading = _reading(read_text(_title_strip(page)), filename)
+    if reading is not None or time.monotonic() > deadline:
+        return reading
     text = read_text(_head(page))
     reading = _reading(text, filename)
     if reading is not None or time.monotonic() > deadline:
@@ -150,6 +157,15 @@ def _deskewed(page: Image.Image) -> Image.Image:
 
 def _hanzi(text: str) -> int:
     return sum("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+def _title_strip(page: Image.Image) -> Image.Image:
+    """The top of the page, at most TITLE_SIDE wide: the title alone settles most forms."""
+    strip = page.crop((0, 0, page.width, max(1, int(page.height * TITLE_SHARE))))
+    if strip.width <= TITLE_SIDE:
+        return strip
+    ratio = TITLE_SIDE / strip.width
+    return strip.resize((TITLE_SIDE, max(1, round(strip.height * ratio))), Image.LANCZOS)
 
 
 def _head(page: Image.Image) -> Image.Image:
@@ -230,7 +246,7 @@ def _seal_dropped(rgb: Image.Image) -> Image.Image:
 def _red_title_line(rgb: Image.Image) -> tuple[int, int, int, int] | None:
     """The box of red ink in the title area when it is a line: at least three times as
     wide as high and a sixth of the page wide."""
-    area = np.asarray(rgb.crop((0, 0, rgb.width, int(rgb.height * TITLE_AREA))), dtype=np.int16)
+    area = np.asarray(rgb.crop((0, 0, rgb.width, int(rgb.height * TITLE_SHARE))), dtype=np.int16)
     red = area[..., 0] - area[..., 1:].max(axis=2) > RED_MARGIN
     rows, cols = np.flatnonzero(red.sum(axis=1) >= 3), np.flatnonzero(red.sum(axis=0) >= 3)
     if not len(rows):
