@@ -14,7 +14,8 @@ from intake.fetch.archive import sha256_hex
 from intake.extractors import extract_document, ocr
 from samples.forms import entry_form_docx, entry_form_lines
 from samples.entries import sample_entry
-from samples.scans import phone_jpeg, photo_of_page, photo_of_scene, scan_of_form_png, scan_pdf
+from samples.scans import (oversized_scan_tiff, phone_jpeg, photo_of_page, photo_of_scene, scan_of_form_png,
+                           scan_pdf)
 from samples.seals import seal_png
 from intake.base.model import Attachment, DocumentKind, Stamp
 
@@ -102,4 +103,19 @@ def test_ocr_stays_out_of_the_way_of_identified_documents(no_ocr):
 def test_scanner_app_pdf_with_a_watermark_line_is_read_by_ocr():
     pdf = scan_pdf([stamped_scan(37), stamped_scan(38)], watermark="Scanned with CamScanner")
     doc = timed_extract("CamScanner 02-27-2023 09.31.pdf", pdf)
+    assert doc.kind is DocumentKind.ENTRY_FORM and doc.stamp is Stamp.PRESENT
+
+
+def test_small_page_on_a_1200_dpi_scan_is_read_at_its_own_size():
+    # Scaled whole to LONG_SIDE, the page (a seventh of the 72-megapixel canvas) is 270 px wide.
+    doc = timed_extract("scan0002.tif", oversized_scan_tiff(stamped_scan(40)))
+    assert doc.kind is DocumentKind.ENTRY_FORM
+
+
+def test_form_with_its_title_printed_in_red_is_that_form_with_its_seal():
+    # The seal filter reads the red channel, where red ink is as light as paper.
+    data = sample_entry(41)
+    page = scan_of_form_png(entry_form_lines(data), seal=seal_png(data.enterprise), title_color=(205, 25, 35),
+                            skew=0.7)
+    doc = timed_extract(PHOTO_NAME, phone_jpeg(page))
     assert doc.kind is DocumentKind.ENTRY_FORM and doc.stamp is Stamp.PRESENT

@@ -3,13 +3,16 @@
 Only for a scan or photo whose text layer and file name say nothing
 ("IMG_20230227_0931.jpg", an image-only PDF): OCR costs about half a second
 a page, so it is bounded on every side. Only pictures that look like paper
-are read (a photo's texture is where Tesseract is slowest). A page is first
-levelled (a photo's tilt), then its head (title and first rows) is read,
-since a form's title settles its kind; a landscape picture is then turned
-upright when Tesseract's orientation detection sees it sideways; the whole
-page is read only when its head is Chinese text without a title. At most
-`MAX_PAGES` pages, each scaled to at most `LONG_SIDE`, each Tesseract run
-killed after `TIMEOUT` seconds, no new run after `BUDGET` seconds.
+are read (a photo's texture is where Tesseract is slowest). A page is
+cropped to its print when it fills little of the picture, its seal's red
+ink dropped (a red title kept), levelled (a photo's tilt), then read no
+more than it takes, since a form's title settles its kind: the title strip
+at a modest resolution; the head (title and first rows); a landscape
+picture turned upright when Tesseract's orientation detection sees it
+sideways, and read again so; the whole page only when the head is Chinese
+text without a title. At most `MAX_PAGES` pages, each scaled to at
+most `LONG_SIDE`, each Tesseract run killed after `TIMEOUT` seconds, no new
+run after `BUDGET` seconds.
 
 Without Tesseract or its Chinese data OCR is skipped (logged once) and the
 scan stays a `scan`, as before OCR existed.
@@ -36,6 +39,8 @@ log = logging.getLogger(__name__)
 LANG = "chi_sim"
 MAX_PAGES = 2
 LONG_SIDE = (1400, 2000)   # px: smaller pages are enlarged, larger ones reduced
+TITLE_SHARE = 0.2          # of the page height: the title line (and where a red one is kept)
+TITLE_SIDE = 1000          # px: the title strip's width when read, a third of the head's pixels
 HEAD_SHARE = 0.4           # of the page height: the title and the first table rows
 TIMEOUT = 10               # seconds per Tesseract run (a page takes about one)
 BUDGET = 12                # seconds of OCR per document, then no new run starts
@@ -52,6 +57,8 @@ MAX_SKEW, SKEW_STEP = 6.0, 0.5  # degrees of tilt looked for, and the step
 INK_LEVEL = 110            # grey below this is ink when finding the tilt
 GRID = 8                   # blocks per side when judging whether a picture is paper
 PAPER_SHARE = 0.45         # of the blocks plain light paper: a page (a scan 0.97, a desk photo 0.7)
+MARK_LEVEL = 24            # grey differing this much from a picture's border is the page's print
+RED_MARGIN = 80            # red this much above green and blue is red ink (a seal, a red title)
 
 
 @functools.cache
@@ -92,10 +99,13 @@ def recognise_scan(pages: Iterable[bytes], filename: str) -> Reading | None:
 
 
 def _read_page(page: Image.Image, filename: str, deadline: float) -> Reading | None:
-    """The head first; a landscape picture is then turned upright if Tesseract sees it
-    sideways (a portrait form photographed so); else the whole page, when its head
-    held Chinese text but no title."""
+    """The title strip first, then the head; a landscape picture is then turned upright
+    if Tesseract sees it sideways (a portrait form photographed so); else the whole
+    page, when its head held Chinese text but no title."""
     page = _deskewed(page)
+    reading = _reading(read_text(_title_strip(page)), filename)
+    if reading is not None or time.monotonic() > deadline:
+        return reading
     text = read_text(_head(page))
     reading = _reading(text, filename)
     if reading is not None or time.monotonic() > deadline:
@@ -149,6 +159,15 @@ def _hanzi(text: str) -> int:
     return sum("\u4e00" <= ch <= "\u9fff" for ch in text)
 
 
+def _title_strip(page: Image.Image) -> Image.Image:
+    """The top of the page, at most TITLE_SIDE wide: the title alone settles most forms."""
+    strip = page.crop((0, 0, page.width, max(1, int(page.height * TITLE_SHARE))))
+    if strip.width <= TITLE_SIDE:
+        return strip
+    ratio = TITLE_SIDE / strip.width
+    return strip.resize((TITLE_SIDE, max(1, round(strip.height * ratio))), Image.LANCZOS)
+
+
 def _head(page: Image.Image) -> Image.Image:
     return page.crop((0, 0, page.width, int(page.height * HEAD_SHARE)))
 
@@ -188,7 +207,7 @@ def _reading(text: str, filename: str) -> Reading | None:
 
 
 def _prepare(data: bytes) -> Image.Image | None:
-    """Upright, grey, within LONG_SIDE; red ink (the seal) dropped by reading the red channel.
+    """Upright, grey, cropped to the page, within LONG_SIDE; red ink (the seal) dropped.
 
     None for what cannot be a readable page: undecodable, too large, too small.
     """
@@ -204,11 +223,64 @@ def _prepare(data: bytes) -> Image.Image | None:
             if img.mode in ("RGBA", "LA", "PA", "P"):
                 img = img.convert("RGBA")
                 img = Image.alpha_composite(Image.new("RGBA", img.size, "white"), img)
-            img = img.convert("RGB").getchannel("R") if img.mode not in ("L", "1") else img.convert("L")
+            img = img.convert("RGB") if img.mode not in ("L", "1") else img.convert("L")
+            img = _cropped_to_page(img)
+            img = _seal_dropped(img) if img.mode == "RGB" else img
     except Exception as err:  # Pillow raises many types for broken images
         log.info("OCR: image not decodable (%s)", err)
         return None
     return _scaled(img)
+
+
+def _seal_dropped(rgb: Image.Image) -> Image.Image:
+    """Grey from the red channel, where red ink is as light as paper: the seal does not
+    cover the words it is pressed on. A red line of text in the title area (a title
+    printed in red, a 红头 letterhead) keeps its ink: a seal is round, not a line."""
+    grey = rgb.getchannel("R")
+    line = _red_title_line(rgb)
+    if line is not None:
+        grey.paste(rgb.crop(line).convert("L"), line[:2])
+    return grey
+
+
+def _red_title_line(rgb: Image.Image) -> tuple[int, int, int, int] | None:
+    """The box of red ink in the title area when it is a line: at least three times as
+    wide as high and a sixth of the page wide."""
+    area = np.asarray(rgb.crop((0, 0, rgb.width, int(rgb.height * TITLE_SHARE))), dtype=np.int16)
+    red = area[..., 0] - area[..., 1:].max(axis=2) > RED_MARGIN
+    rows, cols = np.flatnonzero(red.sum(axis=1) >= 3), np.flatnonzero(red.sum(axis=0) >= 3)
+    if not len(rows):
+        return None
+    height, width = rows[-1] + 1 - rows[0], cols[-1] + 1 - cols[0]
+    if width < 3 * height or width < rgb.width / 6:
+        return None
+    pad = height // 2 + 1
+    return (int(max(0, cols[0] - pad)), int(max(0, rows[0] - pad)),
+            int(min(rgb.width, cols[-1] + 1 + pad)), int(min(area.shape[0], rows[-1] + 1 + pad)))
+
+
+def _cropped_to_page(img: Image.Image) -> Image.Image:
+    """The printed part of a picture it fills less than half of either way.
+
+    A 1200-dpi scan of an A4 page on the scanner's whole glass, scaled whole
+    to LONG_SIDE, leaves its text a few pixels high; cropped first, it keeps
+    its size. The print is what differs from the picture's border, found on
+    a copy about 1000 px long.
+    """
+    k = max(1, max(img.size) // 1000)
+    small = np.asarray(img.reduce(k).convert("L"), dtype=np.int16)
+    border = np.concatenate([small[0], small[-1], small[:, 0], small[:, -1]])
+    marked = np.abs(small - np.median(border)) > MARK_LEVEL
+    rows, cols = np.flatnonzero(marked.sum(axis=1) >= 2), np.flatnonzero(marked.sum(axis=0) >= 2)
+    if not len(rows):
+        return img
+    height, width = rows[-1] + 1 - rows[0], cols[-1] + 1 - cols[0]
+    if 2 * height > small.shape[0] or 2 * width > small.shape[1]:
+        return img
+    pad = max(height, width) // 20 + 1  # Tesseract wants a margin of paper
+    left, top = max(0, cols[0] - pad) * k, max(0, rows[0] - pad) * k
+    right, bottom = min(img.width, (cols[-1] + 1 + pad) * k), min(img.height, (rows[-1] + 1 + pad) * k)
+    return img.crop((int(left), int(top), int(right), int(bottom)))
 
 
 def _scaled(img: Image.Image) -> Image.Image:
