@@ -144,3 +144,10 @@ def _members(ext: str, content: bytes) -> list[tuple[str, bytes]]:
     with py7zr.SevenZipFile(io.BytesIO(content)) as archive:
         archive.extractall(factory=sink)
     return [(name, product.read()) for name, product in sink.products.items()]
+
+
+def floor(host: str, port: int, user: str, password: str, folder: str = "INBOX") -> dict:
+    """Bare download plus decode in one single-threaded pass; floor_s is their sum."""
+    result = download(host, port, user, password, folder, each=decode)
+    result["floor_s"] = result["wall_s"]
+    return result
