@@ -12,7 +12,8 @@ consecutive seeds):
 - 1/16 send the 报名表 as a Word 97 .doc and 1/16 the report as a .wps (a
   .doc inside, as WPS saves it), both made by LibreOffice: 1/8 read through
   LibreOffice in the pipeline;
-- 1/10 send the report as a text PDF (exported by LibreOffice) instead of .docx;
+- 21/240 send the report as a text PDF (exported by LibreOffice) instead of
+  .docx (1/10 of seeds, less those whose report is already the .wps);
 - 1/4 add the 附件7 统计表 .xlsx;
 - 1/20 pack all their files into one archive, in turn .zip (GBK names),
   .rar (RAR4, stored) and .7z.
