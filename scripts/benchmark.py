@@ -192,6 +192,7 @@ def print_text(result: dict) -> None:
     print(f"pipeline, loopback: {lo['wall_s']:.1f} s   ratio {lo['ratio_to_floor']:.2f}x floor"
           f"   {lo['messages_per_s']} msg/s   replies {lo['replies']}")
     print("  main process, stages (s): " + "  ".join(f"{k} {v:.1f}" for k, v in lo["stages_s"].items()))
+    print("    within validate: " + "  ".join(f"{k} {v:.1f}" for k, v in lo["validate_s"].items()))
     print(f"  worker processes: parse + extract {lo['workers_cpu_s']['prepare']:.1f} s CPU (incl. LibreOffice,"
           f" Tesseract and PDF children)")
     print_workers(lo)

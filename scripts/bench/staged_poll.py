@@ -9,7 +9,9 @@ In the main process (wall time): fetch (waiting for the IMAP download,
 which a thread runs ahead), archive
 (Pipeline.accept: archive file + ledger row), wait (for a worker's result:
 the main process had nothing else to do), validate (Pipeline.judge:
-lookups, classify, rules), store (record_decision), reply (delivery over
+lookups, classify, rules; also split into the functions it calls: look_up,
+classify_content, repeated_mail, repeated_results, rule_history, validate,
+check_copies), store (record_decision), reply (delivery over
 SMTP). In the worker processes (CPU time, sampled with psutil): prepare
 (parse_mail + extract_all).
 
@@ -113,6 +115,10 @@ pipeline_module.Pipeline.judge = timed("validate", pipeline_module.Pipeline.judg
 pipeline_module.record_decision = timed("store", pipeline_module.record_decision)
 prepare_module.Preparer._result = timed("wait", prepare_module.Preparer._result)
 poll_module.deliver = timed("reply", poll_module.deliver)
+# Within validate: where Pipeline.judge spends its time.
+for _name in ("look_up", "classify_content", "repeated_mail", "repeated_results", "rule_history", "validate",
+              "check_copies"):
+    setattr(pipeline_module, _name, timed(f"validate.{_name}", getattr(pipeline_module, _name)))
 
 
 # ---- in each worker process -------------------------------------------------
@@ -197,8 +203,15 @@ if __name__ == "__mp_main__" and os.environ.get("INTAKE_BENCH_EVENTS"):
     wrap_worker(os.environ["INTAKE_BENCH_EVENTS"])
 
 
+MAIN_STAGES = ("fetch", "archive", "wait", "validate", "store", "reply")
+
+
 def stages() -> dict[str, float]:
-    return {name: round(TOTALS[name], 2) for name in ("fetch", "archive", "wait", "validate", "store", "reply")}
+    return {name: round(TOTALS[name], 2) for name in MAIN_STAGES}
+
+
+def validate_parts() -> dict[str, float]:
+    return {name.split(".", 1)[1]: round(TOTALS[name], 2) for name in TOTALS if name.startswith("validate.")}
 
 
 if __name__ == "__main__":
@@ -213,7 +226,8 @@ if __name__ == "__main__":
     finally:
         stop.set()
         sampler.join()
-        out.write_text(json.dumps({"stages_s": stages(), "calls": dict(COUNTS), "started": started,
+        out.write_text(json.dumps({"stages_s": stages(), "validate_s": validate_parts(),
+                                   "calls": dict(COUNTS), "started": started,
                                    "intervals": INTERVALS,
                                    "workers_cpu_s": {"prepare": round(sum(WORKER_CPU.values()), 2)},
                                    **{f"peak_{k}": round(v, 1) for k, v in PEAK.items()}}))
