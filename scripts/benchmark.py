@@ -12,8 +12,10 @@ APPENDs them to a throwaway Dovecot and measures, in one run:
   plus MIME decode, lxml parse of each Office file's main XML part, one
   decode of each image, an open of each PDF page;
 - loopback: `intake poll --once` to the end (replies to a local aiosmtpd),
-  wall time, ratio to the floor, messages/s, per-stage breakdown, peak RSS,
-  CPU use of each core;
+  wall time, ratio to the floor, messages/s, the main process's stages
+  (validate split by function), the workers' stages, time per attachment
+  kind (bench/staged_poll.py), peak RSS, CPU use of each core, and the idle
+  periods before the last decision (bench/timeline.py);
 - slow link: the same on a fresh store through the benchmark's own proxy
   limiting server->client to --rate MB/s, against a bare download through
   the same proxy;
