@@ -12,8 +12,10 @@ APPENDs them to a throwaway Dovecot and measures, in one run:
   plus MIME decode, lxml parse of each Office file's main XML part, one
   decode of each image, an open of each PDF page;
 - loopback: `intake poll --once` to the end (replies to a local aiosmtpd),
-  wall time, ratio to the floor, messages/s, per-stage breakdown, peak RSS,
-  CPU use of each core;
+  wall time, ratio to the floor, messages/s, the main process's stages
+  (validate split by function), the workers' stages, time per attachment
+  kind (bench/staged_poll.py), peak RSS, CPU use of each core, and the idle
+  periods before the last decision (bench/timeline.py);
 - slow link: the same on a fresh store through the benchmark's own proxy
   limiting server->client to --rate MB/s, against a bare download through
   the same proxy;
@@ -40,6 +42,7 @@ from bench import env
 from bench.floor import download, floor
 from bench.mails import DEFAULT_CACHE, ensure_mails, small_mail
 from bench.proxy import SlowProxy
+from bench.timeline import CpuSampler, idle_periods, kinds, read_worker_lines, worker_stages
 
 STAGED = str(Path(__file__).resolve().parent / "bench" / "staged_poll.py")
 
@@ -53,11 +56,20 @@ def pipeline_run(imap_url: str, label: str, expected: int) -> dict:
     with env.smtp_capture() as smtp, env.workdir(label) as folder:
         config = env.bench_config(folder, imap_url, smtp)
         stages = folder / "stages.json"
-        result = env.run_measured([env.PYTHON, STAGED, str(stages), "--config", str(config), "poll", "--once"],
-                                  folder / "poll.log")
+        launched = time.monotonic()
+        with CpuSampler() as cpu:
+            result = env.run_measured([env.PYTHON, STAGED, str(stages), "--config", str(config), "poll", "--once"],
+                                      folder / "poll.log")
         if result["exit"] != 0:
             raise SystemExit(f"{label}: intake poll failed:\n{(folder / 'poll.log').read_text()[-3000:]}")
         result.update(json.loads(stages.read_text()))
+        intervals = result.pop("intervals")
+        messages = read_worker_lines(stages.with_suffix(".workers.jsonl"))
+        result["worker_stages_s"] = worker_stages(messages)
+        result["worker_messages"] = len(messages)
+        result["kinds"] = kinds(messages)
+        last_decision = max((t1 for name, _, t1 in intervals if name == "store"), default=launched)
+        result["idle"] = idle_periods(cpu.samples, launched, last_decision, intervals, messages)
         # interpreter start-up, imports, and whatever lies between the timed stages
         result["stages_s"]["other"] = round(result["wall_s"] - sum(result["stages_s"].values()), 2)
         result["replies"] = len(smtp.messages)
@@ -182,7 +194,10 @@ def print_text(result: dict) -> None:
     print(f"pipeline, loopback: {lo['wall_s']:.1f} s   ratio {lo['ratio_to_floor']:.2f}x floor"
           f"   {lo['messages_per_s']} msg/s   replies {lo['replies']}")
     print("  main process, stages (s): " + "  ".join(f"{k} {v:.1f}" for k, v in lo["stages_s"].items()))
-    print(f"  worker processes: parse + extract {lo['workers_cpu_s']['prepare']:.1f} s CPU")
+    print("    within validate: " + "  ".join(f"{k} {v:.1f}" for k, v in lo["validate_s"].items()))
+    print(f"  worker processes: parse + extract {lo['workers_cpu_s']['prepare']:.1f} s CPU (incl. LibreOffice,"
+          f" Tesseract and PDF children)")
+    print_workers(lo)
     print(f"  peak RSS {lo['peak_rss_mb']} MB main process, {lo['peak_rss_all_mb']} MB all processes"
           f"   main CPU user {lo['cpu_user_s']:.1f} s + sys {lo['cpu_system_s']:.1f} s"
           f"   per-core busy % {lo['cpu_percent_per_core']}")
@@ -192,6 +207,7 @@ def print_text(result: dict) -> None:
               f" {sl['wall_s']:.1f} s, ratio {sl['ratio_to_bare_download']:.2f}x   {sl['messages_per_s']} msg/s"
               f"   per-core busy % {sl['cpu_percent_per_core']}")
         print("  main process, stages (s): " + "  ".join(f"{k} {v:.1f}" for k, v in sl["stages_s"].items()))
+        print_workers(sl, idle=False)
     for size, idle in result.get("idle_poll", {}).items():
         print(f"idle poll, {size} messages: {idle['in_process_ms_median']} ms in-process (max"
               f" {idle['in_process_ms_max']} ms); `intake poll --once` {idle['cli_wall_s']} s incl. start-up;"
@@ -205,6 +221,30 @@ def print_text(result: dict) -> None:
               f" {rss['peak_rss_all_mb']} MB all processes ({rss['wall_s']} s)")
     print(f"benchmark took {result['benchmark_s']} s; load average at start {result['load_average_at_start']},"
           f" at end {result['load_average_at_end']} (2 cores: more than ~2 means others shared the machine)")
+
+
+def print_workers(run: dict, idle: bool = True) -> None:
+    """The workers' stages and attachment kinds; with `idle`, the idle periods of the run."""
+    ws = dict(run["worker_stages_s"])
+    prepare = ws.pop("prepare", 0.0)
+    parts = ["parse", "unpack", "read files"]
+    print(f"  worker processes, wall s summed over workers: prepare {prepare:.1f} ({run['worker_messages']} messages)"
+          f" = " + "  ".join(f"{k} {ws.get(k, 0.0):.1f}" for k in parts)
+          + f"  other {prepare - sum(ws.get(k, 0.0) for k in parts):.1f}")
+    print("    within reading files: " + "  ".join(f"{k} {v:.1f}" for k, v in ws.items() if k not in parts))
+    print("  attachment kinds (read in a worker; wall s):   kind         count   total  median")
+    for kind, row in run["kinds"].items():
+        print(f"    {kind:<44} {row['count']:>6} {row['total_s']:>7.1f} {row['median_s']:>7.3f}")
+    if not idle:
+        return
+    info = run["idle"]
+    print(f"  idle periods (>= 1 s, both cores together < 150 % busy, before the last decision at"
+          f" {info['window_s']:.1f} s): {len(info['periods'])}, {info['idle_total_s']:.1f} s in all;"
+          f" {info['unused_core_s']:.1f} core-s unused in that window")
+    for p in info["periods"]:
+        main = ", ".join(f"{k} {v:.1f}" for k, v in p["main"].items()) or "nothing timed (start-up, imports)"
+        print(f"    {p['start']:6.1f}-{p['end']:6.1f} s ({p['length_s']:.1f} s) busy % {p['busy_pct']};"
+              f" main: {main}; workers preparing {p['workers_busy']:.2f} messages on average")
 
 
 def main() -> int:

@@ -1,34 +1,44 @@
-"""The benchmark's mail set: N realistic submission mails, built once and cached.
+"""The benchmark's mail set: N submission mails in deadline-day proportions, built once and cached.
 
-Every mail carries a stamped 报名表 .docx and a results report .docx with 1-3
-chart images, sent by one of the real client renderers; every third mail
-also carries a scan of the stamped form as an image-only PDF, every fourth
-an 附件7 统计表 .xlsx. Mail i is deterministic for seed i, so the cache
-(one .eml per mail) is valid across runs; building runs on every core.
+Every mail is a stamped 报名表 and a results report (1-3 charts) sent by one of
+the real client renderers; by seed (exact shares, counted over any 240
+consecutive seeds):
+
+- 1/3 also carry the stamped form as a scan or a photo beside the Word form,
+  named as the phone or scanner app names it, so only OCR can tell what it is:
+  in turn a scanner-app PDF ("扫描全能王 2023-02-27 10.15.pdf", image only,
+  the app's one-line watermark), a phone photo of the page ("IMG_4821.JPG"),
+  and a WeChat-forwarded JPEG of the scan ("微信图片_20230227101523.jpg");
+- 1/16 send the 报名表 as a Word 97 .doc and 1/16 the report as a .wps (a
+  .doc inside, as WPS saves it), both made by LibreOffice: 1/8 read through
+  LibreOffice in the pipeline;
+- 21/240 send the report as a text PDF (exported by LibreOffice) instead of
+  .docx (1/10 of seeds, less those whose report is already the .wps);
+- 1/4 add the 附件7 统计表 .xlsx;
+- 1/20 pack all their files into one archive, in turn .zip (GBK names),
+  .rar (RAR4, stored) and .7z.
+
+Mail i is deterministic for seed i, so the cache (one .eml per mail) is
+valid across runs; building runs on every core.
 """
 from __future__ import annotations
 
 import os
 import random
+from datetime import datetime, timedelta
 from multiprocessing import Pool
 from pathlib import Path
 
-CACHE_VERSION = "v1"
+CACHE_VERSION = "v2"
 DEFAULT_CACHE = Path(os.environ.get("INTAKE_BENCH_CACHE", "/var/tmp/qc-intake-bench"))
 
 
 def build_mail(seed: int) -> bytes:
-    """One submission mail: the complete_submission pair, plus a scan PDF / .xlsx for some."""
-    from samples.forms import (
-        ENTRY_LAYOUTS,
-        entry_form_docx,
-        entry_form_lines,
-        qc_report_docx,
-    )
+    """One submission mail: the complete_submission pair, with the extra files and formats above."""
+    from samples.forms import ENTRY_LAYOUTS, entry_form_docx, qc_report_docx
     from samples.forms_other import statistics_xlsx
     from samples.mails import attachment_names, client_for, submission_mail
     from samples.entries import sample_entry
-    from samples.scans import scan_of_form_png, scan_pdf
     from samples.seals import seal_png
 
     # The same steps as samples.mails.complete_submission, with extra files.
@@ -38,14 +48,58 @@ def build_mail(seed: int) -> bytes:
     client = client_for(data.sender, rng)
     seal = seal_png(data.enterprise, rotation=rng.uniform(-25, 25))
     entry_name, report_name = attachment_names(data, rng)
-    files = [(entry_name, entry_form_docx(data, layout=layout, seal=seal)),
-             (report_name, qc_report_docx(data, images=rng.randint(1, 3)))]
+    entry = entry_form_docx(data, layout=layout, seal=seal)
+    report = qc_report_docx(data, images=rng.randint(1, 3))
+    if seed % 16 == 1:
+        entry_name, entry = _renamed(entry_name, ".doc"), _converted(entry, "doc")
+    if seed % 16 == 9:
+        report_name, report = _renamed(report_name, ".wps"), _converted(report, "doc")
+    elif seed % 10 == 7:
+        report_name, report = _renamed(report_name, ".pdf"), _converted(report, "pdf")
+    files = [(entry_name, entry), (report_name, report)]
     if seed % 3 == 0:
-        page = scan_of_form_png(entry_form_lines(data), seal=seal, skew=rng.uniform(-1.5, 1.5))
-        files.append((f"报名表扫描件-{data.group}.pdf", scan_pdf([page])))
+        files.append(scan_beside(data, seal, seed, rng))
     if seed % 4 == 0:
         files.append(("附件7：活动统计表.xlsx", statistics_xlsx()))
+    if seed % 20 == 13:
+        files = [archive_of(files, data, seed)]
     return submission_mail(data, files, client=client)
+
+
+def scan_beside(data, seal: bytes, seed: int, rng: random.Random) -> tuple[str, bytes]:
+    """The stamped form as a scanner app, a phone camera or WeChat hands it on, under the
+    name that app gives it (it says nothing about the form)."""
+    from samples.forms import entry_form_lines
+    from samples.scans import phone_jpeg, photo_of_page, scan_of_form_png, scan_pdf
+
+    page = scan_of_form_png(entry_form_lines(data), seal=seal, skew=rng.uniform(-1.5, 1.5))
+    when = datetime(2023, 2, 20, 8, 0) + timedelta(minutes=rng.randint(0, 9 * 24 * 60), seconds=rng.randint(0, 59))
+    turn = (seed // 3) % 3
+    if turn == 0:
+        return f"扫描全能王 {when:%Y-%m-%d %H.%M}.pdf", scan_pdf([page], watermark="Scanned with CamScanner")
+    if turn == 1:
+        return f"IMG_{4000 + seed % 6000}.JPG", photo_of_page(page, tilt=rng.uniform(-5, 5), seed=seed)
+    return f"微信图片_{when:%Y%m%d%H%M%S}.jpg", phone_jpeg(page, scale=0.8, quality=80)
+
+
+def archive_of(files: list[tuple[str, bytes]], data, seed: int) -> tuple[str, bytes]:
+    """All the mail's files in one archive named after the group, as .zip, .rar or .7z in turn."""
+    from samples.containers import rar_of, seven_zip_of
+    from samples.mails import zip_of
+
+    kind = (seed // 20) % 3
+    ext, pack = [(".zip", zip_of), (".rar", rar_of), (".7z", seven_zip_of)][kind]
+    return f"{data.group}报名材料{ext}", pack(files)
+
+
+def _converted(docx: bytes, target: str) -> bytes:
+    from intake.extractors.convert import convert  # LibreOffice, as tests/test_extract_libreoffice.py makes .doc
+
+    return convert(docx, "docx", target, timeout=180)
+
+
+def _renamed(name: str, ext: str) -> str:
+    return name.rsplit(".", 1)[0] + ext
 
 
 def small_mail(index: int) -> bytes:
