@@ -1,8 +1,9 @@
 """The benchmark's mail set: N submission mails in deadline-day proportions, built once and cached.
 
 Every mail is a stamped 报名表 and a results report (1-3 charts) sent by one of
-the real client renderers; by seed (exact shares, counted over any 240
-consecutive seeds):
+the real client renderers, the report in its writer's own words (`wording=seed`:
+reports from one template would all be copy candidates of each other); by
+seed (exact shares, counted over any 240 consecutive seeds):
 
 - 1/3 also carry the stamped form as a scan or a photo beside the Word form,
   named as the phone or scanner app names it, so only OCR can tell what it is:
@@ -29,7 +30,7 @@ from datetime import datetime, timedelta
 from multiprocessing import Pool
 from pathlib import Path
 
-CACHE_VERSION = "v2"
+CACHE_VERSION = "v3"
 DEFAULT_CACHE = Path(os.environ.get("INTAKE_BENCH_CACHE", "/var/tmp/qc-intake-bench"))
 
 
@@ -49,7 +50,7 @@ def build_mail(seed: int) -> bytes:
     seal = seal_png(data.enterprise, rotation=rng.uniform(-25, 25))
     entry_name, report_name = attachment_names(data, rng)
     entry = entry_form_docx(data, layout=layout, seal=seal)
-    report = qc_report_docx(data, images=rng.randint(1, 3))
+    report = qc_report_docx(data, images=rng.randint(1, 3), wording=seed)  # every writer in their own words
     if seed % 16 == 1:
         entry_name, entry = _renamed(entry_name, ".doc"), _converted(entry, "doc")
     if seed % 16 == 9:
