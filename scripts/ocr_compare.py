@@ -8,10 +8,12 @@ correct / wrong (another form claimed: the worst) / missed, seconds per
 picture and peak memory.
 
 Readings:
-  pipeline  Tesseract: the project's own `ocr.recognise_scan`. RapidOCR: the same
-            shape (`_prepare`, `looks_like_paper`, `_deskewed`, the head, turned
-            upright when sideways, the whole page) with RapidOCR's lines, joined
-            top to bottom, fed to the same `_reading`/`recognise`.
+  pipeline  Tesseract: the project's own `ocr.recognise_scan`. RapidOCR: the shape
+            that function had in stop 21 (`_prepare`, `looks_like_paper`,
+            `_deskewed`, the head, turned upright when sideways, the whole page;
+            not the title strip first, which came later and was measured with
+            Tesseract only) with RapidOCR's lines, joined top to bottom, fed to
+            the same `_reading`/`recognise`.
   title     the cheapest reading: prepared and levelled as above, then only the top
             TITLE_SHARE of the page, scaled so its long side is TITLE_SIDE px.
 
