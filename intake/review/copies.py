@@ -269,6 +269,13 @@ def strength(match: Match) -> float:
     return max(match.text_share / FLAG_SHARE, match.data_share / DATA_SHARE)
 
 
+def best_match(text: str, sources) -> Match | None:
+    """Of the sources `text` is flagged against, the one the evidence points to most."""
+    mine = (compared(text), triples(numbers(text)))  # once, not once per source
+    matches = [m for m in (compare(text, source, mine) for source in sources) if flagged(m)]
+    return max(matches, key=strength, default=None)
+
+
 # -- the check ---------------------------------------------------------------------
 
 def reports_of(documents) -> list[Document]:
@@ -288,11 +295,8 @@ def check_copies(store: Store, reports: list[Document], own_unit: str = "",
     checks = []
     for doc in reports:
         sig = signature(storable(doc.text))  # the text as stored: the spans' offsets are into it
-        mine = (compared(sig.text), triples(numbers(sig.text)))
         with store.session() as s:
-            candidates = candidate_sources(s, sig.keys, exclude_registrations, MIN_SHARED)
-            matches = [m for m in (compare(sig.text, source, mine) for source in candidates) if flagged(m)]
-            best = max(matches, key=strength, default=None)
+            best = best_match(sig.text, candidate_sources(s, sig.keys, exclude_registrations, MIN_SHARED))
             registration = registrations_of(s, [best.source]).get(best.source.registration_id) if best else None
         finding = _flag(doc.filename, sig.text, best, registration, own_unit) if best else None
         reverse = None

@@ -18,7 +18,7 @@ from pathlib import Path
 from intake.base.model import Attachment
 from intake.base.text import storable
 from intake.extractors.read import extract_document
-from intake.review.copies import compare, flag_registered, flagged, normalised, signature, strength
+from intake.review.copies import best_match, flag_registered, normalised, signature
 from store import Store
 from store.copies import add_source, archived_hashes, candidate_sources, keys_of, registered_sources
 from store.models import CopySource, Registration
@@ -87,8 +87,7 @@ def recheck_registered(store: Store) -> tuple[int, list[str]]:
             report = s.get(CopySource, source_id)
             archived = [c for c in candidate_sources(s, keys_of(s, source_id), (report.registration_id,))
                         if c.year is not None]
-            matches = [m for m in (compare(report.text, c) for c in archived) if flagged(m)]
-            best = max(matches, key=strength, default=None)
+            best = best_match(report.text, archived)
             if best is not None and flag_registered(s, report, best, None):
                 flagged_numbers.append(s.get(Registration, report.registration_id).number)
     return len(ids), flagged_numbers
