@@ -24,12 +24,14 @@ THIN_TEXT = 30
 PageSource = Callable[[], Iterable[bytes]]
 
 
-def document_from(attachment: Attachment, content: Content, ocr_pages: PageSource | None = None) -> Document:
+def document_from(attachment: Attachment, content: Content, ocr_pages: PageSource | None = None, *,
+                  ocr: bool = True) -> Document:
     """The document a reader's content is: a recognised form, report, scan or other.
 
     Pictures with next to no text are a scan (scanner apps print a line such as
     "Scanned with CamScanner" on every page); `ocr_pages` gives its pages for OCR
-    (an image-only PDF's pages rendered finely), else its largest pictures are read.
+    (an image-only PDF's pages rendered finely), else its largest pictures are read;
+    without `ocr`, a scan its name does not name stays a `scan`.
     """
     reading = recognise(content, attachment.filename)
     how = None if reading.kind is DocumentKind.OTHER else Recognition.CONTENT
@@ -38,7 +40,7 @@ def document_from(attachment: Attachment, content: Content, ocr_pages: PageSourc
     if reading.kind is DocumentKind.OTHER and content.pictures and _thin(text, pages):
         largest = sorted(content.pictures, key=lambda p: len(p.data), reverse=True)
         reading, how = _picture_only(attachment.filename, ocr_pages or (lambda: (p.data for p in largest)),
-                                     hint=text)
+                                     hint=text, ocr=ocr)
     stamp, evidence = None, None
     if reading.kind is DocumentKind.SCAN or (reading.spec and reading.spec.needs_seal):
         stamp, evidence = stamp_of_pictures(content.pictures)
@@ -51,10 +53,10 @@ def document_from(attachment: Attachment, content: Content, ocr_pages: PageSourc
         source_format=content.source_format, provenance=provenance, recognised_by=how)
 
 
-def image_document(attachment: Attachment, source_format: str) -> Document:
+def image_document(attachment: Attachment, source_format: str, *, ocr: bool = True) -> Document:
     """A photo or scan: the form its file name names, else the one OCR reads (else
     `scan`); the seal from its pixels."""
-    reading, how = _picture_only(attachment.filename, lambda: (attachment.payload,))
+    reading, how = _picture_only(attachment.filename, lambda: (attachment.payload,), ocr=ocr)
     stamp, evidence = detect_stamp(attachment.payload)
     return Document(filename=attachment.filename, sha256=attachment.sha256, kind=reading.kind,
                     stamp=stamp, stamp_evidence=f"{attachment.filename}: {evidence}",
@@ -85,9 +87,10 @@ def _thin(text: str, pictures: int) -> bool:
     return len(normalise(text)) <= THIN_TEXT * max(1, pictures)
 
 
-def _picture_only(filename: str, pages: PageSource, hint: str = "") -> tuple[Reading, Recognition | None]:
+def _picture_only(filename: str, pages: PageSource, hint: str = "", ocr: bool = True) -> tuple[
+        Reading, Recognition | None]:
     """A scan: the form its file name (or its caption) names, else the form OCR
-    reads on it, else `scan`; with how the kind was told.
+    reads on it (when `ocr`), else `scan`; with how the kind was told.
 
     OCR's fields are not kept: the Word version of a form supplies them (SPEC §3),
     the scan lends its seal.
@@ -95,7 +98,7 @@ def _picture_only(filename: str, pages: PageSource, hint: str = "") -> tuple[Rea
     spec = kind_from_name(filename) or (kind_from_name(hint) if hint.strip() else None)
     if spec:
         return Reading(spec.kind, spec), Recognition.FILE_NAME
-    found = recognise_scan(pages(), filename)
+    found = recognise_scan(pages(), filename) if ocr else None
     return (Reading(found.kind, found.spec), Recognition.OCR) if found else (Reading(DocumentKind.SCAN), None)
 
 

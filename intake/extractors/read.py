@@ -36,18 +36,20 @@ OVERRUN = "文件解析超时或所需内存过大（文件结构异常），请
 HOSTILE_XML = "文件内部含有不允许的 XML 声明（DTD/实体，可能是恶意构造的文件），无法读取，请用 Word 或 Excel 重新保存后发送"
 
 
-def extract_document(attachment: Attachment) -> Document:
-    """Read one attachment into a Document; see the module docstring."""
+def extract_document(attachment: Attachment, *, ocr: bool = True) -> Document:
+    """Read one attachment into a Document; see the module docstring. With `ocr` off, a
+    scan that its name does not name stays a `scan` (`extract_all` reads it only when
+    its form could matter)."""
     fmt = ""
     try:
         fmt = sniff(attachment.payload, attachment.filename)
-        return _extract(attachment, fmt)
+        return _extract(attachment, fmt, ocr)
     except Exception:  # the stage's error boundary: a reader bug is not the sender's fault
         log.exception("Extract %s: unexpected failure reading %s", attachment.filename, fmt)
         return build.failed(attachment, fmt, INTERNAL_FAILURE)
 
 
-def _extract(att: Attachment, fmt: str) -> Document:
+def _extract(att: Attachment, fmt: str, ocr: bool) -> Document:
     """Refuse what cannot be read, else hand the file to its format's reader."""
     if fmt in _REFUSED:
         return build.failed(att, fmt, _REFUSED[fmt])
@@ -55,22 +57,22 @@ def _extract(att: Attachment, fmt: str) -> Document:
     if reader is None:
         ext = PurePath(att.filename).suffix.lower() or fmt
         return build.failed(att, fmt, UNSUPPORTED.format(ext=ext))
-    return reader(att, fmt)
+    return reader(att, fmt, ocr)
 
 
-def _docx(att: Attachment, fmt: str) -> Document:
+def _docx(att: Attachment, fmt: str, ocr: bool) -> Document:
     """Straight from the zip first (a third of python-docx's cost, measured: 2.9 ms
     against 9.8 ms a form); python-docx for a package that read refuses; only
     then LibreOffice."""
     for read in (read_docx_package, read_docx):
         try:
-            return build.document_from(att, read(att.payload))
+            return build.document_from(att, read(att.payload), ocr=ocr)
         except Exception as err:  # python-docx and lxml raise many types
             log.info("Extract %s: %s refused (%s)", att.filename, read.__name__, err)
-    return _converted(att, "docx")
+    return _converted(att, "docx", ocr)
 
 
-def _converted(att: Attachment, fmt: str) -> Document:
+def _converted(att: Attachment, fmt: str, ocr: bool) -> Document:
     """Through LibreOffice: documents to .docx, spreadsheets to .xlsx."""
     sheet = fmt in ("xls", "xlsx", "ods")
     try:
@@ -80,10 +82,10 @@ def _converted(att: Attachment, fmt: str) -> Document:
         log.warning("Extract %s: %s conversion failed: %s", att.filename, fmt, err)
         ext = PurePath(att.filename).suffix.lower() or fmt
         return build.failed(att, fmt, NOT_CONVERTED.format(ext=ext))
-    return build.document_from(att, replace(content, source_format=fmt))
+    return build.document_from(att, replace(content, source_format=fmt), ocr=ocr)
 
 
-def _pdf(att: Attachment, fmt: str) -> Document:
+def _pdf(att: Attachment, fmt: str, ocr: bool) -> Document:
     """pdfminer is where a crafted file can hang or balloon: it reads in a child process."""
     try:
         content = run_limited(read_pdf, att.payload, seconds=PARSE_SECONDS, memory=PARSE_MEMORY)
@@ -94,10 +96,10 @@ def _pdf(att: Attachment, fmt: str) -> Document:
         log.info("Extract %s: PDF unreadable (%s)", att.filename, err)
         locked = b"/Encrypt" in att.payload
         return build.failed(att, "pdf", ENCRYPTED if locked else CORRUPT)
-    return build.document_from(att, content, lambda: rendered_pages(att.payload, OCR_PAGES))
+    return build.document_from(att, content, lambda: rendered_pages(att.payload, OCR_PAGES), ocr=ocr)
 
 
-def _sheet(att: Attachment, fmt: str) -> Document:
+def _sheet(att: Attachment, fmt: str, ocr: bool) -> Document:
     """openpyxl or xlrd; a workbook they refuse goes through LibreOffice."""
     try:
         content = read_xlsx(att.payload) if fmt == "xlsx" else read_xls(att.payload)
@@ -105,19 +107,19 @@ def _sheet(att: Attachment, fmt: str) -> Document:
         if "encrypted" in str(err).lower():  # xlrd: "Workbook is encrypted"
             return build.failed(att, fmt, ENCRYPTED)
         log.info("Extract %s: %s reader refused (%s), trying LibreOffice", att.filename, fmt, err)
-        return _converted(att, fmt)
-    return build.document_from(att, content)
+        return _converted(att, fmt, ocr)
+    return build.document_from(att, content, ocr=ocr)
 
 
-def _image(att: Attachment, fmt: str) -> Document:
+def _image(att: Attachment, fmt: str, ocr: bool) -> Document:
     try:
         Image.open(io.BytesIO(att.payload)).verify()
     except Exception:  # Pillow raises many types for broken images
         return build.failed(att, fmt, BAD_IMAGE, DocumentKind.SCAN)
-    return build.image_document(att, fmt)
+    return build.image_document(att, fmt, ocr=ocr)
 
 
-def _presentation(att: Attachment, fmt: str) -> Document:
+def _presentation(att: Attachment, fmt: str, ocr: bool) -> Document:
     text = ""
     if fmt == "pptx":
         try:
@@ -128,13 +130,13 @@ def _presentation(att: Attachment, fmt: str) -> Document:
                     text=text, source_format=fmt)
 
 
-def _text(att: Attachment, fmt: str) -> Document:
-    return build.document_from(att, _text_content(att.payload))
+def _text(att: Attachment, fmt: str, ocr: bool) -> Document:
+    return build.document_from(att, _text_content(att.payload), ocr=ocr)
 
 
-def _html(att: Attachment, fmt: str) -> Document:
+def _html(att: Attachment, fmt: str, ocr: bool) -> Document:
     read = read_mhtml if fmt == "mhtml" else read_html
-    return build.document_from(att, read(att.payload))
+    return build.document_from(att, read(att.payload), ocr=ocr)
 
 
 def _text_content(data: bytes) -> Content:

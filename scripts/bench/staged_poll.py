@@ -144,22 +144,28 @@ def worker_timed(name, fn):
 
 def timed_read(fn, sniff):
     """extract_document, its time filed under the attachment's kind (an archive's members
-    under "archive"; a PDF that went through OCR under "scan/photo")."""
+    under "archive"; a PDF that is a scan under "scan/photo"); a scan read again for OCR
+    adds its time to its first reading."""
     @functools.wraps(fn)
-    def wrapper(attachment):
-        ocr_before = MESSAGE.get("stages", {}).get("OCR", 0.0)
-        start = time.monotonic()
+    def wrapper(attachment, **kwargs):
+        start, doc = time.monotonic(), None
         try:
-            return fn(attachment)
+            doc = fn(attachment, **kwargs)
+            return doc
         finally:
             seconds = time.monotonic() - start
             if "/" in attachment.origin:
                 kind = "archive"
             else:
                 kind = KINDS.get(sniff(attachment.payload, attachment.filename), "other")
-                if kind == "text PDF" and MESSAGE.get("stages", {}).get("OCR", 0.0) > ocr_before:
+                if kind == "text PDF" and doc is not None and (doc.kind.value == "scan" or doc.recognised_by == "ocr"):
                     kind = "scan/photo"
-            MESSAGE.setdefault("files", []).append((kind, seconds))
+            files, index = MESSAGE.setdefault("files", []), MESSAGE.setdefault("file_index", {})
+            if attachment.sha256 in index:
+                files[index[attachment.sha256]][1] += seconds
+            else:
+                index[attachment.sha256] = len(files)
+                files.append([kind, seconds])
     return wrapper
 
 
