@@ -88,12 +88,16 @@ class Preparer:
     the items' order.
 
     With `workers=0` everything runs in this process (tests, one-off commands).
+    The window is wide: while one message waits a second or two on LibreOffice or
+    OCR, the results behind it wait for it, and the other workers must still have
+    mail to read (a .docx-only mail takes them about 0.05 s); a window of three
+    a worker left one core idle about a second at a time.
     """
 
     def __init__(self, workers: int, ahead: int | None = None, *,
                  task: Callable[[bytes, datetime], Prepared] = prepare, timeout: float = PREPARE_SECONDS):
         self.workers, self.task, self.timeout = workers, task, timeout
-        self.ahead = ahead or max(2, 3 * workers)
+        self.ahead = ahead or max(2, 8 * workers)
         self._pool: ProcessPoolExecutor | None = None
         # Which pool a future ran on (a counter), and the worker processes' ids as each
         # reports them on starting: what a timeout kills, without the executor's internals.
