@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DEBIAN_PACKAGES=(dovecot-imapd openssl libreoffice-writer-nogui libreoffice-calc-nogui fonts-wqy-zenhei unar tesseract-ocr tesseract-ocr-chi-sim chromium chromium-driver)
+DEBIAN_PACKAGES=(dovecot-imapd openssl libreoffice-writer-nogui libreoffice-calc-nogui python3-uno fonts-wqy-zenhei unar tesseract-ocr tesseract-ocr-chi-sim chromium chromium-driver)
 
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   missing=()

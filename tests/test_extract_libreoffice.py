@@ -1,15 +1,21 @@
-"""Legacy formats through LibreOffice headless: .doc, .wps in disguise, .xls, PDF.
+"""Legacy formats through LibreOffice headless: .doc, .wps in disguise, .xls, PDF; and
+the office each process keeps running for them (intake/extractors/convert.py).
 
-Slower (a LibreOffice start costs about a second per file), so marked `slow`;
-they still run by default.
+Slower (a LibreOffice start costs about a second), so marked `slow`; they
+still run by default.
 """
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
+import os
+import signal
+import time
+from concurrent.futures import ProcessPoolExecutor
 
 import pytest
 
-from intake.extractors import extract_document
+from intake.extractors import convert as convert_module, extract_document
 from intake.extractors.convert import ConversionError, convert
 from samples.forms import entry_form_docx, statistics_xlsx
 from samples.entries import sample_entry
@@ -99,3 +105,67 @@ def test_conversion_that_cannot_finish_in_time_is_killed():
     with pytest.raises(ConversionError):
         convert(entry_form_docx(sample_entry(1)), "docx", "doc", timeout=0.01)
 
+
+
+def office_pid() -> int:
+    office = convert_module._office()
+    assert office is not None and office.process is not None, "install python3-uno (scripts/test.sh does)"
+    return office.process.pid
+
+
+def alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            return stat.read().split(") ")[1][0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def read_back(payload: bytes) -> dict:
+    return extract_document(attachment("报名表.doc", payload)).fields
+
+
+def test_conversions_go_through_one_running_office(stamped_doc):
+    data, payload = stamped_doc
+    assert read_back(payload)["企业名称"] == data.enterprise
+    first = office_pid()
+    assert read_back(payload)["联系人"] == data.contact
+    assert office_pid() == first and alive(first)
+
+
+def test_an_office_that_died_is_replaced(stamped_doc):
+    data, payload = stamped_doc
+    read_back(payload)
+    dead = office_pid()
+    os.killpg(dead, signal.SIGKILL)
+    assert read_back(payload)["企业名称"] == data.enterprise  # one-shot, this time
+    assert read_back(payload)["企业名称"] == data.enterprise  # a new office
+    assert office_pid() != dead and not alive(dead)
+
+
+def test_after_a_timeout_the_next_conversion_works(stamped_doc):
+    data, payload = stamped_doc
+    with pytest.raises(ConversionError):
+        convert(payload, "doc", "docx", timeout=0.01)
+    assert read_back(payload)["企业名称"] == data.enterprise
+
+
+def converting_worker(payload: bytes) -> tuple[int, int]:
+    """In a pool worker: convert once, then tell the worker's and its office's pids."""
+    convert(payload, "doc", "docx")
+    return os.getpid(), office_pid()
+
+
+@pytest.mark.parametrize("ending", ["shut down", "killed"])
+def test_an_office_ends_with_its_worker(stamped_doc, ending):
+    _, payload = stamped_doc
+    pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("forkserver"))
+    worker, office = pool.submit(converting_worker, payload).result(timeout=120)
+    assert alive(office)
+    if ending == "killed":  # as the pipeline kills a stuck worker (intake/run/prepare.py)
+        os.kill(worker, signal.SIGKILL)
+    pool.shutdown(wait=True)
+    deadline = time.monotonic() + 10
+    while alive(office) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not alive(office)
