@@ -65,7 +65,7 @@ def convert(data: bytes, source_ext: str, target: str = "docx",
         if office is not None and not office.unusable and target in THROUGH_OFFICE:
             started = time.monotonic()
             try:
-                return office.convert(source, target, timeout)
+                return office.convert(binary, source, target, timeout)
             except OfficeTimeout as err:
                 raise ConversionError(str(err)) from None
             except Exception as err:  # noqa: BLE001 - UNO raises its own types; the one-shot decides
@@ -120,12 +120,17 @@ class Office:
         self.converter = None
         self.profile: str | None = None
         self.unusable = False  # it died while starting: this process converts one-shot
+        self._one_at_a_time = threading.Lock()  # a process's threads share its office
 
-    def convert(self, source: Path, target: str, timeout: float) -> bytes:
+    def convert(self, binary: str, source: Path, target: str, timeout: float) -> bytes:
         """`source` converted to `target` by the running office (started if need be)."""
+        with self._one_at_a_time:
+            return self._convert(binary, source, target, timeout)
+
+    def _convert(self, binary: str, source: Path, target: str, timeout: float) -> bytes:
         deadline = time.monotonic() + timeout
         if self.converter is None:
-            self._start(deadline)
+            self._start(binary, deadline)
         outcome: list = []
         work = threading.Thread(target=self._convert_into, args=(outcome, source, target), daemon=True)
         work.start()
@@ -148,14 +153,14 @@ class Office:
         except BaseException as err:  # noqa: BLE001 - handed to the waiting thread
             outcome.append((False, err))
 
-    def _start(self, deadline: float) -> None:
+    def _start(self, binary: str, deadline: float) -> None:
         from unoserver.converter import UnoConverter  # imports the uno bindings `_office` found
 
         self.profile = tempfile.mkdtemp(prefix="intake-office-")
         profile = Path(self.profile).as_uri()
         # The first start of a profile ends at once asking for a restart (soffice's
         # script would do it): the profile is made by a start that stops after init.
-        _run(["soffice", "--headless", "--norestore", "--terminate_after_init",
+        _run([binary, "--headless", "--norestore", "--terminate_after_init",
               f"-env:UserInstallation={profile}"], max(1.0, deadline - time.monotonic()))
         port = _free_port()
         self.process = subprocess.Popen(
