@@ -388,24 +388,6 @@ def save_fixtures(fixtures: list[Fixture], folder: str) -> None:
     Path(folder, "index.json").write_text(json.dumps(index, ensure_ascii=False))
 
 
-def tesseract_peak_mb(page) -> float:
-    """Peak RSS of one Tesseract process reading `page` whole (chi_sim, --psm 6).
-
-    Measured through a small Python parent: a child's ru_maxrss counts the RSS of
-    the process it was forked from, so forked from the worker it would show the worker's.
-    """
-    from intake.extractors import ocr
-
-    with tempfile.TemporaryDirectory() as tmp:
-        path = os.path.join(tmp, "page.png")
-        page.save(path)
-        probe = ("import resource,subprocess,sys;subprocess.run(sys.argv[1:],capture_output=True,check=True);"
-                 "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
-        out = subprocess.run([sys.executable, "-S", "-c", probe, "tesseract", path, "-", "-l", ocr.LANG,
-                              *ocr.CONFIG.split()], capture_output=True, text=True, check=True)
-    return _mb(int(out.stdout.split()[-1]))
-
-
 def worker(engine_name: str, reading: str, threads: int, folder: str) -> dict:
     import logging
 
@@ -428,13 +410,8 @@ def worker(engine_name: str, reading: str, threads: int, folder: str) -> dict:
         seconds = time.perf_counter() - started
         results.append({"name": fx["name"], "found": found.kind.value if found else NONE, "seconds": seconds})
         del pages
-    child = 0.0
-    if engine_name == "tesseract":  # its process on the largest page of the set: a 3x phone JPEG
-        big = next(fx for fx in index if "3x" in fx["name"])
-        child = tesseract_peak_mb(ocr._deskewed(ocr._prepare(Path(folder, big["pages"][0]).read_bytes())))
     return {"results": results, "init": init, "rss_base": _mb(base), "rss_init": _mb(after_init),
-            "rss_before_tiff": _mb(before_tiff), "rss_peak": _mb(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss),
-            "rss_children": child}
+            "rss_before_tiff": _mb(before_tiff), "rss_peak": _mb(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)}
 
 
 def run_child(engine: str, reading: str, threads: int, folder: str) -> dict:
@@ -477,18 +454,17 @@ def report(fixtures: list[Fixture], runs: dict, detail: bool) -> None:
           "(the worst); miss = a form not recognised\n")
     head = (f"{'engine / reading':34} {'right':>7} {'wrong':>5} {'miss':>4}  {'median s':>8} {'mean s':>6} "
             f"{'max s':>6} {'total s':>7}  {'init s':>6}  {'RSS MB: base':>12} {'+engine':>7} {'peak*':>6} "
-            f"{'w/ tiff':>7} {'child':>6}")
+            f"{'w/ tiff':>7}")
     print(head)
     print("-" * len(head))
     for label, run in runs.items():
         s = score(fixtures, run)
         print(f"{label:34} {s['right']:>3}/{n:<3} {s['wrong']:>5} {s['miss']:>4}  {s['median']:>8.2f} {s['mean']:>6.2f} "
               f"{s['max']:>6.2f} {s['total']:>7.1f}  {run['init']:>6.2f}  {run['rss_base']:>12.0f} "
-              f"{run['rss_init'] - run['rss_base']:>+7.0f} {run['rss_before_tiff']:>6.0f} {run['rss_peak']:>7.0f} "
-              f"{run['rss_children']:>6.0f}")
+              f"{run['rss_init'] - run['rss_base']:>+7.0f} {run['rss_before_tiff']:>6.0f} {run['rss_peak']:>7.0f}")
     print("\nRSS: base = the worker with the project imported; +engine = after the engine is loaded;"
-          " peak* = peak before the\noversized TIFF (decoding its 72 megapixels makes the 'w/ tiff' peak); child = one Tesseract"
-          " process reading a 2000 px page whole")
+          " peak* = peak before the\noversized TIFF (decoding its 72 megapixels makes the 'w/ tiff' peak); Tesseract"
+          " runs in the worker (tesserocr)")
     print("\nright per group:")
     print(f"{'engine / reading':34} " + " ".join(f"{g:>14}" for g in groups))
     for label, run in runs.items():

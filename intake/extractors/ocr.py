@@ -1,4 +1,4 @@
-"""Read a scanned form's words with Tesseract (Debian's tesseract-ocr-chi-sim).
+"""Read a scanned form's words with Tesseract (tesserocr, on Debian's tesseract-ocr-chi-sim data).
 
 Only for a scan or photo whose text layer and file name say nothing
 ("IMG_20230227_0931.jpg", an image-only PDF): OCR costs about half a second
@@ -11,10 +11,12 @@ at a modest resolution; the head (title and first rows); a landscape
 picture turned upright when Tesseract's orientation detection sees it
 sideways, and read again so; the whole page only when the head is Chinese
 text without a title. At most `MAX_PAGES` pages, each scaled to at
-most `LONG_SIDE`, each Tesseract run killed after `TIMEOUT` seconds, no new
+most `LONG_SIDE`, each Tesseract run stopped after `TIMEOUT` seconds, no new
 run after `BUDGET` seconds.
 
-Without Tesseract or its Chinese data OCR is skipped (logged once) and the
+Each process keeps its engine loaded (tesserocr, Tesseract's own library):
+a command-line run loaded the Chinese model again for every strip read.
+Without tesserocr or the Chinese data OCR is skipped (logged once) and the
 scan stays a `scan`, as before OCR existed.
 """
 from __future__ import annotations
@@ -23,7 +25,7 @@ import functools
 import io
 import logging
 import os
-import shutil
+import threading
 import time
 import warnings
 from collections.abc import Iterable
@@ -49,8 +51,7 @@ MAX_PIXELS = 80_000_000    # larger images are not decoded (decompression bombs)
 # A page with a form's table on it is at least this large (A4 at 50 dpi); smaller
 # pictures are logos, signature images and seals, not worth a Tesseract run.
 MIN_SIDES = (400, 560)
-# Block of text, uniform enough for a form's table (psm 3 splits table cells apart).
-CONFIG = "--psm 6"
+# PSM: a block of text (6), uniform enough for a form's table (3 splits table cells apart).
 # Chinese characters in a page's head that show it is upright text worth reading whole.
 MIN_HEAD_HANZI = 6
 MAX_SKEW, SKEW_STEP = 6.0, 0.5  # degrees of tilt looked for, and the step
@@ -63,21 +64,31 @@ RED_MARGIN = 80            # red this much above green and blue is red ink (a se
 
 @functools.cache
 def ocr_available() -> bool:
-    """Tesseract with the simplified-Chinese data is installed."""
-    try:
-        import pytesseract
-
-        if not shutil.which(pytesseract.pytesseract.tesseract_cmd):
-            raise OSError("no tesseract executable")
-        if LANG not in pytesseract.get_languages(config=""):
-            raise OSError(f"Tesseract has no '{LANG}' data (Debian: tesseract-ocr-chi-sim)")
-    except Exception as err:  # ImportError, OSError, TesseractError
-        log.warning("OCR: unavailable (%s); scans are matched by file name only", err)
-        return False
+    """Tesseract (tesserocr's library) with Debian's simplified-Chinese data."""
     # Tesseract's OpenMP threads make one page slower, not faster (measured: 2.1 s
     # against 1.0 s on two cores), and the pipeline runs one worker per core.
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+    try:
+        _engine(LANG)
+    except Exception as err:  # ImportError, RuntimeError: no such data
+        log.warning("OCR: unavailable (%s); scans are matched by file name only", err)
+        return False
     return True
+
+
+# Where Debian's tesseract-ocr-chi-sim and tesseract-ocr-osd put their data.
+TESSDATA = "/usr/share/tesseract-ocr/5/tessdata/"
+_ONE_AT_A_TIME = threading.Lock()  # a Tesseract engine serves one thread at a time
+
+
+@functools.cache
+def _engine(lang: str):
+    """A Tesseract engine with `lang` loaded, kept for the process: loading chi_sim
+    takes 0.15 s, which a command-line run paid on every strip read."""
+    import tesserocr
+
+    mode = tesserocr.PSM.OSD_ONLY if lang == "osd" else tesserocr.PSM.SINGLE_BLOCK  # see PSM below
+    return tesserocr.PyTessBaseAPI(path=os.environ.get("TESSDATA_PREFIX", TESSDATA), lang=lang, psm=mode)
 
 
 def recognise_scan(pages: Iterable[bytes], filename: str) -> Reading | None:
@@ -174,26 +185,30 @@ def _head(page: Image.Image) -> Image.Image:
 
 def _upright(page: Image.Image) -> Image.Image | None:
     """The page turned as Tesseract's orientation detection says, when it is sure."""
-    import pytesseract
-
     try:
-        osd = pytesseract.image_to_osd(page, config="--psm 0", timeout=TIMEOUT,
-                                       output_type=pytesseract.Output.DICT)
-    except Exception as err:  # too little text to tell, timeout, no osd data
+        with _ONE_AT_A_TIME:
+            engine = _engine("osd")
+            engine.SetImage(page)
+            osd = engine.DetectOrientationScript()
+    except Exception as err:  # no osd data, an image it refuses
         log.info("OCR: orientation not detected (%s)", err)
         return None
-    if not osd.get("rotate") or float(osd.get("orientation_conf", 0)) < MIN_TURN_CONFIDENCE:
+    if not osd or not osd.get("orient_deg") or float(osd.get("orient_conf", 0)) < MIN_TURN_CONFIDENCE:
         return None
-    return page.rotate(-int(osd["rotate"]), expand=True)  # PIL turns counter-clockwise
+    return page.rotate(int(osd["orient_deg"]), expand=True)  # turned clockwise that much: PIL turns back
 
 
 def read_text(image: Image.Image) -> str:
-    """Tesseract's text of one prepared image; '' when it fails or times out."""
-    import pytesseract
-
+    """Tesseract's text of one prepared image; '' when it fails or runs past TIMEOUT."""
     try:
-        return pytesseract.image_to_string(image, lang=LANG, config=CONFIG, timeout=TIMEOUT)
-    except Exception as err:  # RuntimeError on timeout, TesseractError, OSError
+        with _ONE_AT_A_TIME:
+            engine = _engine(LANG)
+            engine.SetImage(image)
+            if not engine.Recognize(timeout=int(TIMEOUT * 1000)):
+                log.warning("OCR: Tesseract gave up or ran past %d s", TIMEOUT)
+                return ""
+            return engine.GetUTF8Text()
+    except Exception as err:  # RuntimeError from the engine
         log.warning("OCR: Tesseract failed (%s)", err)
         return ""
 
