@@ -61,6 +61,8 @@ def recognise(content: Content, filename: str) -> Reading:
     head = normalise(text)[:HEAD_CHARS]
     name = normalise(filename)
     best = max((_read(content, spec, head, name) for spec in FORMS), key=lambda r: r.score)
+    if best.titled:  # a form's own title decides (`_is_form`): no need to weigh it as a report
+        return best
     report = _looks_like_report(text)
     if _is_form(best, report):
         return best
