@@ -141,7 +141,7 @@ def rerun(pipeline: Pipeline, user: str, message_id: int, note: str) -> tuple[Co
 
 def _decided_again(pipeline: Pipeline, message, prepared, old: list[Registration]):
     """The pipeline's decision about the message, correcting the registrations it made before."""
-    decision = pipeline.judge(prepared.mail, message, prepared.extraction)
+    decision = pipeline.judge(prepared.mail, message, prepared.extraction, prepared.signatures)
     if old and decision.submission is not None:
         known = {reg.id for reg in old}
         decision = dataclasses.replace(

@@ -227,7 +227,7 @@ def print_workers(run: dict, idle: bool = True) -> None:
     """The workers' stages and attachment kinds; with `idle`, the idle periods of the run."""
     ws = dict(run["worker_stages_s"])
     prepare = ws.pop("prepare", 0.0)
-    parts = ["parse", "unpack", "read files"]
+    parts = ["parse", "unpack", "read files", "copy signature"]
     print(f"  worker processes, wall s summed over workers: prepare {prepare:.1f} ({run['worker_messages']} messages)"
           f" = " + "  ".join(f"{k} {ws.get(k, 0.0):.1f}" for k in parts)
           + f"  other {prepare - sum(ws.get(k, 0.0) for k in parts):.1f}")

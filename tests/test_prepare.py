@@ -97,3 +97,17 @@ def test_the_pipeline_counts_a_dead_worker_against_its_message_and_goes_on(mails
     crashed = rows[messages[1].id]
     assert crashed.status == MessageStatus.PENDING and crashed.attempts == 1, "retried at the next poll"
     assert "WorkerDied" in crashed.error
+
+
+def test_the_reports_copy_signatures_are_made_with_the_reading():
+    # The copy check's n-gram and number hashing is the main process's largest piece of
+    # work on a report; made in the worker, it comes with the prepared mail.
+    from intake.base.text import storable
+    from intake.base.model import DocumentKind
+    from intake.review.copies import signature
+
+    prepared = prepare(complete_submission(61)[1], NOW)
+    report = next(doc for doc in prepared.extraction.documents if doc.kind is DocumentKind.QC_REPORT)
+    assert list(prepared.signatures) == [report.sha256]
+    assert prepared.signatures[report.sha256] == signature(storable(report.text))
+    assert len(prepared.signatures[report.sha256].keys) == 128

@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
@@ -289,12 +290,15 @@ def reports_of(documents) -> list[Document]:
 
 
 def check_copies(store: Store, reports: list[Document], own_unit: str = "",
-                 exclude_registrations: tuple[int, ...] = ()) -> tuple[CopyCheck, ...]:
-    """Each report's signature, and a POSSIBLE_COPY flag where it shares a large part with a
-    report of another registration or an archived earlier year's report."""
+                 exclude_registrations: tuple[int, ...] = (),
+                 signatures: Mapping[str, Signature] | None = None) -> tuple[CopyCheck, ...]:
+    """Each report's signature (from `signatures` by sha256 when made ahead), and a
+    POSSIBLE_COPY flag where it shares a large part with a report of another
+    registration or an archived earlier year's report."""
     checks = []
     for doc in reports:
-        sig = signature(storable(doc.text))  # the text as stored: the spans' offsets are into it
+        # The text as stored: the spans' offsets are into it.
+        sig = (signatures or {}).get(doc.sha256) or signature(storable(doc.text))
         with store.session() as s:
             best = best_match(sig.text, candidate_sources(s, sig.keys, exclude_registrations, MIN_SHARED))
             registration = registrations_of(s, [best.source]).get(best.source.registration_id) if best else None

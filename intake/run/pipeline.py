@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import errno
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import partial
@@ -35,7 +35,7 @@ from intake.run.prepare import Prepared, Preparer, prepare, read_mail
 from intake.record.write import Decision, record_decision, record_unreadable
 from notifier.compose import reply_composer
 from intake.record.repeats import repeated_mail, repeated_results
-from intake.review.copies import check_copies
+from intake.review.copies import Signature, check_copies
 from intake.validators.names import unit_key
 from intake.validators import RuleContext, validate, verdict_of
 from intake.validators.writeups import is_write_up
@@ -163,7 +163,7 @@ class Pipeline:
             return record_unreadable(self.store, message, prepared.unreadable)
         # From reading the unit's history to committing the decision: see `Store.units_locked`.
         with self.store.units_locked(units_named(prepared.extraction.documents if prepared.extraction else ())):
-            decision = self.judge(prepared.mail, message, prepared.extraction)
+            decision = self.judge(prepared.mail, message, prepared.extraction, prepared.signatures)
             outcome = self.record(message, prepared.mail, decision)
         _log_outcome(outcome)
         return outcome
@@ -173,8 +173,10 @@ class Pipeline:
         return record_decision(self.store, self.archive, self.settings, message, mail, decision,
                                reply_composer(self.settings))
 
-    def judge(self, mail: IncomingMail, message: Message, extraction: Extraction | None = None) -> Decision:
-        """Classify, extract (unless done ahead), validate: everything short of writing it down."""
+    def judge(self, mail: IncomingMail, message: Message, extraction: Extraction | None = None,
+              signatures: Mapping[str, Signature] | None = None) -> Decision:
+        """Classify, extract (unless done ahead), validate: everything short of writing it down;
+        `signatures`: the reports' copy-check signatures, when made ahead."""
         lookups: Lookups = look_up(self.store, mail, message.id, self.settings.competition.code_prefix)
         found = classify_envelope(mail, own_addresses=self.settings.own_addresses(), duplicate=lookups.duplicate,
                                   cites=_citation(lookups))
@@ -194,11 +196,11 @@ class Pipeline:
                             reply_type=ReplyType.OBSERVER_ACKNOWLEDGEMENT)
         if kind is not Classification.SUBMISSION and kind is not Classification.CORRECTION:
             return Decision(classification=kind, reason=reason, documents=documents, files=files)
-        decision = self._check(mail, kind, extraction, lookups, message.id)
+        decision = self._check(mail, kind, extraction, lookups, message.id, signatures or {})
         return decision if decision.reason else replace(decision, reason=reason)
 
     def _check(self, mail: IncomingMail, kind: Classification, extraction: Extraction,
-               lookups: Lookups, message_id: int) -> Decision:
+               lookups: Lookups, message_id: int, signatures: Mapping[str, Signature]) -> Decision:
         documents = extraction.documents
         combined = merge_with_earlier(documents, lookups.earlier_documents)
         results = _results_of(combined)
@@ -223,7 +225,8 @@ class Pipeline:
         made_before = self.store.registrations_of_messages([message_id])
         own = tuple(reg.id for reg in (*lookups.cited, *repeated, *made_before))
         copies = tuple(check for pairing in results if any(pairing.report is doc for doc in documents)
-                       for check in check_copies(self.store, [pairing.report], unit_key(pairing.field("企业名称")), own))
+                       for check in check_copies(self.store, [pairing.report], unit_key(pairing.field("企业名称")), own,
+                                                 signatures))
         findings = [*findings, *repeat_flags]
         verdict = verdict_of(findings)
         findings += [check.finding for check in copies if check.finding is not None]

@@ -22,12 +22,14 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, TypeVar
 
 from intake.base.model import IncomingMail
+from intake.base.text import storable
 from intake.mime.parse import MailRefused, parse_mail
+from intake.review.copies import Signature, reports_of, signature
 
 if TYPE_CHECKING:
     from intake.mime.downloads import LinkFetcher
@@ -41,11 +43,13 @@ Loaded = tuple[bytes, datetime]
 
 @dataclass(frozen=True)
 class Prepared:
-    """A parsed mail and its read attachments, or why the mail cannot be read."""
+    """A parsed mail and its read attachments, or why the mail cannot be read; with the
+    copy check's signature of each report (by sha256), made here, off the main process."""
 
     mail: IncomingMail | None = None
     extraction: Extraction | None = None
     unreadable: str | None = None
+    signatures: dict[str, Signature] = field(default_factory=dict)
 
 
 def prepare(raw: bytes, received_at: datetime, links: LinkFetcher | None = None) -> Prepared:
@@ -57,7 +61,9 @@ def prepare(raw: bytes, received_at: datetime, links: LinkFetcher | None = None)
         return Prepared(unreadable=str(err))
     except Exception as err:  # noqa: BLE001 - mail-parser can fail on broken MIME
         return Prepared(unreadable=f"邮件无法解析：{type(err).__name__}")
-    return Prepared(mail=mail, extraction=read_mail(mail, links))
+    extraction = read_mail(mail, links)
+    return Prepared(mail=mail, extraction=extraction, signatures={
+        doc.sha256: signature(storable(doc.text)) for doc in reports_of(extraction.documents)})
 
 
 def read_mail(mail: IncomingMail, links: LinkFetcher | None = None) -> Extraction:

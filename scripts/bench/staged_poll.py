@@ -192,6 +192,7 @@ def wrap_worker(path: str) -> None:
     from intake.extractors.sniff import sniff
 
     prepare_module.parse_mail = worker_timed("parse", prepare_module.parse_mail)
+    prepare_module.signature = worker_timed("copy signature", prepare_module.signature)
     attachments_module.expand = worker_timed("unpack", attachments_module.expand)
     attachments_module.extract_document = worker_timed(
         "read files", timed_read(attachments_module.extract_document, sniff))
