@@ -132,6 +132,19 @@ def deliver(pipeline: Pipeline) -> DeliveryReport:
 
 def poll_once(pipeline: Pipeline) -> PollReport:
     settings = pipeline.settings
-    with Mailbox(settings.mailbox, settings.secret(settings.mailbox.password_env)) as mailbox:
-        report = take_new(pipeline, mailbox)
+    # The workers start while this thread logs in and downloads the first mails.
+    warming = threading.Thread(target=_warm_up, args=(pipeline,), name="warm-up", daemon=True)
+    warming.start()
+    try:
+        with Mailbox(settings.mailbox, settings.secret(settings.mailbox.password_env)) as mailbox:
+            report = take_new(pipeline, mailbox)
+    finally:
+        warming.join()  # never a pool started after the pipeline closed
     return replace(report, delivery=deliver(pipeline))
+
+
+def _warm_up(pipeline: Pipeline) -> None:
+    try:
+        pipeline.preparer.warm_up()
+    except Exception as err:  # noqa: BLE001 - the first message starts the pool then, or reports why
+        log.info("Poll: the workers did not start ahead (%s)", err)

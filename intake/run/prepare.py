@@ -17,6 +17,7 @@ import logging
 import multiprocessing
 import os
 import signal
+import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -110,6 +111,7 @@ class Preparer:
         self._generation = 0
         self._started: multiprocessing.SimpleQueue | None = None
         self._pids: set[int] = set()
+        self._making_pool = threading.Lock()  # `warm_up` may run in a thread of its own
 
     def map(self, items: Iterable[T], load: Callable[[T], Loaded | None]) -> Iterator[
             tuple[T, Prepared | Exception | None]]:
@@ -131,7 +133,8 @@ class Preparer:
 
     def warm_up(self) -> None:
         """Start the workers now, not when the first mail is waiting for them (the fork
-        server imports every reader once, about a second)."""
+        server imports every reader once, about 1.5 s); safe in a thread of its own while
+        this one goes on (`intake.run.poll.poll_once` logs in and downloads meanwhile)."""
         if self.workers:
             for started in [self._executor().submit(int) for _ in range(self.workers)]:
                 started.result()
@@ -181,6 +184,10 @@ class Preparer:
             raise PrepareTimeout(f"读取附件超过 {self.timeout:g} 秒仍未完成（文件结构异常），已停止") from None
 
     def _executor(self) -> ProcessPoolExecutor:
+        with self._making_pool:
+            return self._current_pool()
+
+    def _current_pool(self) -> ProcessPoolExecutor:
         if self._pool is None:
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(["intake.run.prepare", "intake.extractors.attachments", "intake.mime.downloads"])
