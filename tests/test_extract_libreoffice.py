@@ -143,6 +143,18 @@ def test_an_office_that_died_is_replaced(stamped_doc):
     assert office_pid() != dead and not alive(dead)
 
 
+def test_a_long_running_office_is_started_afresh(stamped_doc, monkeypatch):
+    data, payload = stamped_doc
+    monkeypatch.setattr(convert_module, "MAX_CONVERSIONS", 2)
+    convert_module._office().stop()
+    read_back(payload)
+    first = office_pid()
+    read_back(payload)
+    assert office_pid() == first
+    assert read_back(payload)["企业名称"] == data.enterprise
+    assert office_pid() != first and not alive(first)
+
+
 def test_after_a_timeout_the_next_conversion_works(stamped_doc):
     data, payload = stamped_doc
     with pytest.raises(ConversionError):

@@ -11,10 +11,11 @@ here (LibreOffice 7.4, unoserver 3.7: "Could not load document"), so they
 convert one-shot; xlrd and openpyxl read nearly all of them anyway.
 
 A conversion that hangs (a broken file) is killed with its office after the
-timeout, and the next conversion starts a new one. One that fails in the
-running office is tried once more by a one-shot `soffice --convert-to`,
-which is also the way without the UNO bindings. The office dies with its
-process (`setpriv --pdeathsig`), even when that process is killed.
+timeout, and the next conversion starts a new one; so does the one after
+every MAX_CONVERSIONS. One that fails in the running office is tried once
+more by a one-shot `soffice --convert-to`, which is also the way without
+the UNO bindings. The office dies with its process (`setpriv --pdeathsig`),
+even when that process is killed.
 """
 from __future__ import annotations
 
@@ -37,6 +38,9 @@ from pathlib import Path
 log = logging.getLogger(__name__)
 
 TIMEOUT_SECONDS = 60
+# An office is started afresh after this many conversions: LibreOffice's memory
+# grows over a long run, and a service runs for weeks.
+MAX_CONVERSIONS = 200
 # Targets of text documents: what the running office converts.
 THROUGH_OFFICE = frozenset({"docx", "doc", "rtf", "odt", "pdf"})
 # Where Debian's python3-uno puts the bindings, outside any virtualenv.
@@ -120,6 +124,7 @@ class Office:
         self.converter = None
         self.profile: str | None = None
         self.unusable = False  # it died while starting: this process converts one-shot
+        self.conversions = 0
         self._one_at_a_time = threading.Lock()  # a process's threads share its office
 
     def convert(self, binary: str, source: Path, target: str, timeout: float) -> bytes:
@@ -129,8 +134,11 @@ class Office:
 
     def _convert(self, binary: str, source: Path, target: str, timeout: float) -> bytes:
         deadline = time.monotonic() + timeout
+        if self.conversions >= MAX_CONVERSIONS:
+            self.stop()
         if self.converter is None:
             self._start(binary, deadline)
+        self.conversions += 1
         outcome: list = []
         work = threading.Thread(target=self._convert_into, args=(outcome, source, target), daemon=True)
         work.start()
@@ -186,7 +194,7 @@ class Office:
         forked child (the office is its parent's)."""
         if os.getpid() != self.owner:
             return
-        self.converter = None
+        self.converter, self.conversions = None, 0
         if self.process is not None:
             try:
                 os.killpg(self.process.pid, signal.SIGKILL)

@@ -51,7 +51,6 @@ MAX_PIXELS = 80_000_000    # larger images are not decoded (decompression bombs)
 # A page with a form's table on it is at least this large (A4 at 50 dpi); smaller
 # pictures are logos, signature images and seals, not worth a Tesseract run.
 MIN_SIDES = (400, 560)
-# PSM: a block of text (6), uniform enough for a form's table (3 splits table cells apart).
 # Chinese characters in a page's head that show it is upright text worth reading whole.
 MIN_HEAD_HANZI = 6
 MAX_SKEW, SKEW_STEP = 6.0, 0.5  # degrees of tilt looked for, and the step
@@ -87,7 +86,8 @@ def _engine(lang: str):
     takes 0.15 s, which a command-line run paid on every strip read."""
     import tesserocr
 
-    mode = tesserocr.PSM.OSD_ONLY if lang == "osd" else tesserocr.PSM.SINGLE_BLOCK  # see PSM below
+    # A block of text (psm 6) is uniform enough for a form's table (psm 3 splits its cells apart).
+    mode = tesserocr.PSM.OSD_ONLY if lang == "osd" else tesserocr.PSM.SINGLE_BLOCK
     return tesserocr.PyTessBaseAPI(path=os.environ.get("TESSDATA_PREFIX", TESSDATA), lang=lang, psm=mode)
 
 
