@@ -45,7 +45,7 @@ def extract_all(attachments: tuple[Attachment, ...]) -> Extraction:
 
 def scans_can_matter(documents: list[Document]) -> bool:
     """Whether the form an unnamed scan shows could change what the mail is told; if not,
-    OCR (half a second a page) is skipped and the scan stays a `scan`.
+    OCR (0.2-1 s a page) is skipped and the scan stays a `scan`.
 
     A scan's form counts three ways: as evidence that the mail registers, as a
     报名表 that may be missing (`validators.completeness`), and as the form its

@@ -213,13 +213,19 @@ _OFFICE: Office | None = None
 def _office() -> Office | None:
     """This process's office (a forked child gets its own), or None without the UNO bindings."""
     global _OFFICE
-    if not (uno_available() and shutil.which("setpriv")):
+    if not office_possible():
         return None
     if _OFFICE is None or _OFFICE.owner != os.getpid():
         _OFFICE = Office()
         atexit.register(_OFFICE.stop)  # a main process
         multiprocessing.util.Finalize(_OFFICE, _OFFICE.stop, exitpriority=10)  # a pool worker's exit
     return _OFFICE
+
+
+@functools.cache
+def office_possible() -> bool:
+    """The UNO bindings load and `setpriv` can tie an office to its process (asked once)."""
+    return uno_available() and shutil.which("setpriv") is not None
 
 
 @functools.cache

@@ -1,9 +1,9 @@
 """Read a scanned form's words with Tesseract (tesserocr, on Debian's tesseract-ocr-chi-sim data).
 
 Only for a scan or photo whose text layer and file name say nothing
-("IMG_20230227_0931.jpg", an image-only PDF): OCR costs about half a second
-a page, so it is bounded on every side. Only pictures that look like paper
-are read (a photo's texture is where Tesseract is slowest). A page is
+("IMG_20230227_0931.jpg", an image-only PDF): OCR costs a fifth of a second
+to a second a page, so it is bounded on every side. Only pictures that look
+like paper are read (a photo's texture is where Tesseract is slowest). A page is
 cropped to its print when it fills little of the picture, its seal's red
 ink dropped (a red title kept), levelled (a photo's tilt), then read no
 more than it takes, since a form's title settles its kind: the title strip
