@@ -10,6 +10,7 @@ the REPORT_STRUCTURE rule to find the steps a report lacks.
 """
 from __future__ import annotations
 
+import functools
 import re
 
 from intake.base.text import lines
@@ -93,23 +94,31 @@ def headings(text: str) -> list[str]:
     return [bare for line in lines(text) if (bare := heading(line))]
 
 
-def _names(line: str, variant: str) -> bool:
-    """A heading starts with the step, or is a short phrase holding it ("小组现状调查");
-    a table row ("王敏 女 42 负责现状调查") is neither."""
-    squeezed, variant = _FILLER.sub("", line), _FILLER.sub("", variant)
-    return squeezed.startswith(variant) or (variant in squeezed and " " not in line and len(line) <= SHORT_HEADING)
+@functools.cache
+def _squeezed(steps) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """`steps` with each wording's particles and spaces taken out, as `_names` compares them."""
+    return tuple((name, tuple(_FILLER.sub("", v) for v in variants)) for name, variants in steps)
+
+
+def _names(line: str, squeezed: str, variants: tuple[str, ...]) -> bool:
+    """A heading starts with one of a step's wordings, or is a short phrase holding one
+    ("小组现状调查"); a table row ("王敏 女 42 负责现状调查") is neither. `squeezed` is
+    the line and `variants` the wordings without particles and spaces."""
+    return squeezed.startswith(variants) or (
+        " " not in line and len(line) <= SHORT_HEADING and any(v in squeezed for v in variants))
 
 
 def step_of(line: str, steps=ANY_STEP) -> str | None:
     """The step a heading names, or None."""
-    return next((name for name, variants in steps if any(_names(line, v) for v in variants)), None)
+    squeezed = _FILLER.sub("", line)
+    return next((name for name, variants in _squeezed(steps) if _names(line, squeezed, variants)), None)
 
 
 def missing_steps(text: str, topic_type: str) -> list[str]:
     """The steps of `topic_type` no heading of `text` names."""
-    found = headings(text)
-    return [step for step, variants in STEPS[topic_type]
-            if not any(_names(line, v) for v in variants for line in found)]
+    found = [(line, _FILLER.sub("", line)) for line in headings(text)]
+    return [step for step, variants in _squeezed(STEPS[topic_type])
+            if not any(_names(line, squeezed, variants) for line, squeezed in found)]
 
 
 def worked_steps(text: str, min_chars: int) -> list[str]:
