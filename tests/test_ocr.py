@@ -6,9 +6,11 @@ Dovecot elsewhere: scripts/test.sh installs it, and these tests fail
 """
 from __future__ import annotations
 
+import io
 import time
 
 import pytest
+from PIL import Image
 
 from intake.fetch.archive import sha256_hex
 from intake.extractors import extract_document, ocr
@@ -118,4 +120,31 @@ def test_form_with_its_title_printed_in_red_is_that_form_with_its_seal():
     page = scan_of_form_png(entry_form_lines(data), seal=seal_png(data.enterprise), title_color=(205, 25, 35),
                             skew=0.7)
     doc = timed_extract(PHOTO_NAME, phone_jpeg(page))
+    assert doc.kind is DocumentKind.ENTRY_FORM and doc.stamp is Stamp.PRESENT
+
+
+@pytest.mark.parametrize("tilt", [-4.0, 2.5, 5.5])
+def test_the_tilt_of_a_scan_and_of_a_desk_photo_is_found(tilt):
+    # A scan fed in crooked and a photo with the desk around the page: the turn levels both.
+    scanned = ocr._prepare(scan_of_form_png(entry_form_lines(sample_entry(42)), seal=None, skew=tilt))
+    photo = ocr._prepare(photo_of_page(stamped_scan(43), tilt=tilt, seed=43))
+    for page in (scanned, photo):
+        assert abs(ocr.skew_angle(page) + tilt) <= ocr.SKEW_STEP
+
+
+def test_a_level_page_is_not_turned():
+    page = ocr._prepare(stamped_scan(44))
+    assert ocr._deskewed(page) is page
+
+
+def test_phone_photo_saved_sideways_with_its_exif_orientation_is_read_upright():
+    # Phones store the sensor's pixels and say in EXIF how to turn them (6: a quarter clockwise).
+    upright = Image.open(io.BytesIO(stamped_scan(45))).convert("RGB")
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    buf = io.BytesIO()
+    upright.rotate(90, expand=True).save(buf, "JPEG", quality=85, exif=exif)
+    page = ocr._prepare(buf.getvalue())
+    assert page.height > page.width  # turned as EXIF says, not left to orientation detection
+    doc = timed_extract(PHOTO_NAME, buf.getvalue())
     assert doc.kind is DocumentKind.ENTRY_FORM and doc.stamp is Stamp.PRESENT
