@@ -277,3 +277,13 @@ def test_band_keys_stay_those_the_store_holds():
     assert _lsh().hashranges == [(2 * band, 2 * band + 2) for band in range(64)]
     keys = signature(text).keys
     assert len(keys) == 128 and hashlib.sha256(repr(keys).encode()).hexdigest()[:16] == "4adf96d8391611cf"
+
+
+def test_the_service_process_does_not_load_datasketch_and_scipy():
+    # Signatures are made in the workers; scipy would cost the main process 56 MB of its 300.
+    import subprocess
+    import sys
+    code = ("import sys, intake.cli, intake.run.poll, intake.run.pipeline, intake.review.copies, intake.record.write; "
+            "print(sorted(m for m in ('datasketch', 'scipy') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

@@ -27,8 +27,7 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-
-from datasketch import MinHash, MinHashLSH
+from typing import TYPE_CHECKING
 
 from intake.base.model import Document, DocumentKind, Finding
 from intake.base.text import clip, storable
@@ -37,6 +36,9 @@ from intake.validators.names import plain, unit_key
 from store import Store
 from store.copies import add_source, already_flagged, candidate_sources, drop_sources_of, registrations_of
 from store.models import CopyMatch, CopySource, Registration, StoredFinding
+
+if TYPE_CHECKING:
+    from datasketch import MinHashLSH
 
 CODE = "POSSIBLE_COPY"
 SHINGLE = 6              # characters of the n-grams that find common passages
@@ -169,12 +171,14 @@ def _lsh() -> MinHashLSH:
     """datasketch's banding for the threshold (64 bands of 2 rows): only its band ranges are
     used. Stored keys depend on them, so a datasketch that chose others would need a re-index
     (tests/test_review_copies.py holds the layout)."""
+    from datasketch import MinHashLSH  # with scipy: 56 MB and 0.4 s, only where signatures are made
     return MinHashLSH(threshold=LSH_THRESHOLD, num_perm=PERMUTATIONS)
 
 
 def _band_keys(kind: bytes, items: set[str]) -> list[int]:
     if not items:
         return []
+    from datasketch import MinHash
     minhash = MinHash(num_perm=PERMUTATIONS)
     minhash.update_batch([item.encode("utf-8") for item in items])
     lsh = _lsh()

@@ -190,7 +190,10 @@ class Preparer:
     def _current_pool(self) -> ProcessPoolExecutor:
         if self._pool is None:
             context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(["intake.run.prepare", "intake.extractors.attachments", "intake.mime.downloads"])
+            # Imported once in the fork server, shared by every worker: datasketch (and scipy,
+            # 56 MB) only workers need, for the copy check's signatures.
+            context.set_forkserver_preload(["intake.run.prepare", "intake.extractors.attachments", "intake.mime.downloads",
+                                            "datasketch"])
             self._started = context.SimpleQueue()
             self._pids = set()
             self._generation += 1
