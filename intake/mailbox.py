@@ -41,6 +41,7 @@ from intake.base.config import MailboxSettings
 log = logging.getLogger(__name__)
 
 _BODY = b"BODY[]"
+FIRST_BATCH = 2  # messages in a download's first FETCH; each next one twice as many
 _NEW_MAIL = (b"EXISTS", b"RECENT")
 # Where a server without the \Sent flag (RFC 6154) keeps sent mail; imapclient decodes
 # modified UTF-7, so 163.com's "&XfJT0ZAB-" arrives as 已发送.
@@ -205,13 +206,17 @@ class Mailbox:
     def fetch_after(self, last_uid: int) -> Iterator[FetchedMessage]:
         """Every message with a UID above last_uid, in UID order, left unread.
 
-        Bodies come in batches of [mailbox] batch_size, so memory stays
-        bounded by one batch however large the backlog.
+        Bodies come in batches of at most [mailbox] batch_size, so memory
+        stays bounded by one batch however large the backlog. A batch comes
+        whole: the first are small and each twice the last, so the first
+        mail is read while the rest still download (a batch of 50 takes
+        five seconds through a 4 MB/s link).
         """
         uids = self._uids_after(last_uid)
-        size = max(1, self.settings.batch_size)
-        for start in range(0, len(uids), size):
+        start, size = 0, min(FIRST_BATCH, max(1, self.settings.batch_size))
+        while start < len(uids):
             yield from self._fetch_batch(uids[start:start + size])
+            start, size = start + size, min(2 * size, max(1, self.settings.batch_size))
         if uids:  # what was just taken is not news to the next check() or IDLE
             self.uidnext = max(self.uidnext, uids[-1] + 1)
 

@@ -205,3 +205,20 @@ def test_wait_for_new_times_out_quietly(dovecot):
     with _mailbox(dovecot) as mailbox:
         assert mailbox.wait_for_new(timeout=0.3) is False
         assert mailbox.check()[0] == mailbox.uidvalidity
+
+
+def test_a_backlog_is_fetched_in_growing_batches_up_to_batch_size(dovecot):
+    # The first mail is worked on while the next ones download: a FETCH answers whole.
+    uids = [dovecot.append(_message(n)) for n in range(23)]
+    with _mailbox(dovecot, batch_size=6) as mailbox:
+        asked = []
+        fetch = mailbox._require_open().fetch
+
+        def counting(batch, *args, **kwargs):
+            asked.append(len(batch))
+            return fetch(batch, *args, **kwargs)
+
+        mailbox._require_open().fetch = counting
+        fetched = list(mailbox.fetch_after(0))
+    assert [m.uid for m in fetched] == uids
+    assert asked == [2, 4, 6, 6, 5]
