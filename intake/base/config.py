@@ -97,7 +97,7 @@ class MailboxSettings:
     password_env: str = "INTAKE_IMAP_PASSWORD"
     folder: str = "INBOX"
     ca_file: Path | None = None
-    batch_size: int = 50
+    batch_size: int = 10
     timeout: float = 60.0
     poll_interval: float = 60.0
     # IMAP IDLE where the server offers it (Dovecot does, 163.com does not).

@@ -66,7 +66,7 @@ def append_all(server: DovecotServer, raws, batch: int = 50) -> float:
     return time.perf_counter() - start
 
 
-def bench_config(folder: Path, imap_url: str, smtp: SmtpCapture | None, *, batch_size: int = 50) -> Path:
+def bench_config(folder: Path, imap_url: str, smtp: SmtpCapture | None, *, batch_size: int = 10) -> Path:
     """The tests' config, with a production batch size and no reply throttling.
 
     The replies' per-minute limit (163.com's) and per-sender cap are lifted:
