@@ -199,13 +199,12 @@ def signature(text: str) -> Signature:
 
 # -- verification ----------------------------------------------------------------
 
-def compare(text: str, source: CopySource, mine: tuple[str, set[str]] | None = None) -> Match:
+def compare(text: str, source: CopySource) -> Match:
     """The common passages of `text` and a source, and the shares they make; the spans
-    (offsets into both texts) only when the overlap is flagged. `mine`: `text`'s
-    `compared` characters and number triples, when checked against many sources."""
-    a, figures = mine or (compared(text), triples(numbers(text)))
-    b = compared(source.text)
-    data = len(figures & triples(numbers(source.text))) / len(figures) if len(figures) >= DATA_MIN else 0.0
+    (offsets into both texts) only when the overlap is flagged."""
+    a, figures = verified_form(text)
+    b, their_figures = verified_form(source.text)
+    data = len(figures & their_figures) / len(figures) if len(figures) >= DATA_MIN else 0.0
     if data < DATA_SHARE and (rough := _sampled_share(a, b)) < FLAG_SHARE / 3:
         # Far below the flag: most candidates (reports on the same subject) end here.
         return Match(source=source, text_share=rough, reverse_share=0.0, data_share=data, spans=())
@@ -219,6 +218,14 @@ def compare(text: str, source: CopySource, mine: tuple[str, set[str]] | None = N
     a_at, b_at = normalised(text)[1], normalised(source.text)[1]
     spans = tuple((a_at[s], a_at[e - 1] + 1, b_at[bs], b_at[be - 1] + 1) for s, e, bs, be in _merged(runs))
     return replace(match, spans=spans)
+
+
+@lru_cache(maxsize=256)
+def verified_form(text: str) -> tuple[str, frozenset[str]]:
+    """A text's `compared` characters and its tables' number triples. Kept for the last
+    texts seen: one registered report is a candidate of many new ones (on a deadline
+    day's 300 mails, 1,400 comparisons of 300 reports)."""
+    return compared(text), frozenset(triples(numbers(text)))
 
 
 def _sampled_share(a: str, b: str) -> float:
@@ -276,8 +283,7 @@ def strength(match: Match) -> float:
 
 def best_match(text: str, sources) -> Match | None:
     """Of the sources `text` is flagged against, the one the evidence points to most."""
-    mine = (compared(text), triples(numbers(text)))  # once, not once per source
-    matches = [m for m in (compare(text, source, mine) for source in sources) if flagged(m)]
+    matches = [m for m in (compare(text, source) for source in sources) if flagged(m)]
     return max(matches, key=strength, default=None)
 
 
