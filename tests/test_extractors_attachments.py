@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import functools
 
-from intake.base.model import DocumentKind, Recognition, Stamp, Submission, Verdict
-from intake.extractors import extract_document
+from intake.base.model import Attachment, DocumentKind, Recognition, Stamp, Submission, Verdict
+from intake.extractors import build, extract_document, read
+from intake.fetch.archive import sha256_hex
 from intake.extractors.attachments import extract_all
 from intake.sort.assemble import pair_documents
 from intake.sort.classify import classify_content
@@ -111,3 +112,21 @@ def test_scan_is_read_when_two_reports_share_one_form():
     mail = mail_of(306, word_seal=True, scan=(PHOTO, phone_jpeg(stamped_page(307))), extra=[second])
     photo = scan_in(extract_all(mail.attachments).documents, PHOTO)
     assert (photo.kind, photo.recognised_by) == (DocumentKind.ENTRY_FORM, Recognition.OCR)
+
+
+
+def test_an_unread_scan_read_by_ocr_later_is_what_one_reading_with_ocr_gives(monkeypatch):
+    # extract_all's second look reads the scan's pages only: the PDF is not parsed again
+    # nor the seal looked for again, and the document is the one a single reading gives.
+    def refuse(*args, **kwargs):
+        raise AssertionError("read again")
+
+    page = stamped_page(61)
+    for name, payload in ((PHOTO, phone_jpeg(page)), (SCANNER_APP, scan_pdf([page]))):
+        att = Attachment(filename=name, content_type="", payload=payload, sha256=sha256_hex(payload))
+        unread, whole = extract_document(att, ocr=False), extract_document(att)
+        assert unread.kind is DocumentKind.SCAN and whole.kind is DocumentKind.ENTRY_FORM
+        for module, function in ((read, "run_limited"), (build, "detect_stamp"), (build, "stamp_of_pictures")):
+            monkeypatch.setattr(module, function, refuse)
+        assert read.read_scan(att, unread) == whole
+        monkeypatch.undo()

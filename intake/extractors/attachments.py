@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from pathlib import PurePath
 
 from intake.extractors import extract_document
+from intake.extractors.read import read_scan
 from intake.extractors.forms import spec_for
 from intake.base.model import Attachment, Document, DocumentKind, LinkAttachment, Recognition, Stamp
 from intake.mime.unpack import Problem, expand
@@ -37,7 +38,7 @@ def extract_all(attachments: tuple[Attachment, ...]) -> Extraction:
         seen.add(attachment.sha256)
         read.append((attachment, extract_document(attachment, ocr=False)))
     if scans_can_matter([doc for _, doc in read]):
-        read = [(att, extract_document(att) if _unread_scan(doc) else doc) for att, doc in read]
+        read = [(att, read_scan(att, doc) if _unread_scan(doc) else doc) for att, doc in read]
     documents = [doc for _, doc in read] + [_unopened(problem) for problem in expanded.problems]
     files = {a.sha256: a for a in (*attachments, *expanded.files)}
     return Extraction(documents=tuple(documents), files=files)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from typing import Any
 
 from intake.extractors.checkbox import read_choice
@@ -41,9 +42,7 @@ def document_from(attachment: Attachment, content: Content, ocr_pages: PageSourc
         largest = sorted(content.pictures, key=lambda p: len(p.data), reverse=True)
         reading, how = _picture_only(attachment.filename, ocr_pages or (lambda: (p.data for p in largest)),
                                      hint=text, ocr=ocr)
-    stamp, evidence = None, None
-    if reading.kind is DocumentKind.SCAN or (reading.spec and reading.spec.needs_seal):
-        stamp, evidence = stamp_of_pictures(content.pictures)
+    stamp, evidence = stamp_of_pictures(content.pictures) if _seal_counts(reading) else (None, None)
     fields, provenance = _typed_fields(reading)
     return Document(
         filename=attachment.filename, sha256=attachment.sha256, kind=reading.kind,
@@ -57,10 +56,27 @@ def image_document(attachment: Attachment, source_format: str, *, ocr: bool = Tr
     """A photo or scan: the form its file name names, else the one OCR reads (else
     `scan`); the seal from its pixels."""
     reading, how = _picture_only(attachment.filename, lambda: (attachment.payload,), ocr=ocr)
-    stamp, evidence = detect_stamp(attachment.payload)
+    stamp, evidence = detect_stamp(attachment.payload) if _seal_counts(reading) else (None, None)
     return Document(filename=attachment.filename, sha256=attachment.sha256, kind=reading.kind,
-                    stamp=stamp, stamp_evidence=f"{attachment.filename}: {evidence}",
+                    stamp=stamp, stamp_evidence=f"{attachment.filename}: {evidence}" if evidence else None,
                     source_format=source_format, recognised_by=how)
+
+
+def read_by_ocr(attachment: Attachment, scan: Document, pages: PageSource) -> Document:
+    """`scan`, read without OCR and left a `scan`, with the form OCR finds on its pages;
+    the rest of its reading (its text, its seal where it counts) stands."""
+    reading, how = _picture_only(attachment.filename, pages)
+    if reading.kind is DocumentKind.SCAN:
+        return scan
+    if _seal_counts(reading):
+        return replace(scan, kind=reading.kind, recognised_by=how)
+    return replace(scan, kind=reading.kind, recognised_by=how, stamp=None, stamp_evidence=None)
+
+
+def _seal_counts(reading: Reading) -> bool:
+    """A seal is looked for where it can count: on a scan (it is lent to the form the
+    scan shows) and on a form that must be stamped."""
+    return reading.kind is DocumentKind.SCAN or bool(reading.spec and reading.spec.needs_seal)
 
 
 def failed(attachment: Attachment, source_format: str, reason: str,

@@ -49,6 +49,25 @@ def extract_document(attachment: Attachment, *, ocr: bool = True) -> Document:
         return build.failed(attachment, fmt, INTERNAL_FAILURE)
 
 
+def read_scan(att: Attachment, scan: Document) -> Document:
+    """`scan`, which `extract_document(att, ocr=False)` left unread, read by OCR: the
+    picture itself, or a PDF's first pages rendered finely, with what else was read
+    standing (nothing is parsed twice); a document of pasted pictures is read again."""
+    if scan.source_format == "pdf":
+        return _by_ocr(att, scan, lambda: rendered_pages(att.payload, OCR_PAGES))
+    if _READERS.get(scan.source_format) is _image:
+        return _by_ocr(att, scan, lambda: (att.payload,))
+    return extract_document(att)
+
+
+def _by_ocr(att: Attachment, scan: Document, pages: build.PageSource) -> Document:
+    try:
+        return build.read_by_ocr(att, scan, pages)
+    except Exception:  # the stage's error boundary, as in extract_document: the scan stays unread
+        log.exception("Extract %s: unexpected failure reading the scan by OCR", att.filename)
+        return scan
+
+
 def _extract(att: Attachment, fmt: str, ocr: bool) -> Document:
     """Refuse what cannot be read, else hand the file to its format's reader."""
     if fmt in _REFUSED:
