@@ -143,14 +143,14 @@ def worker_timed(name, fn):
 
 
 def timed_read(fn, sniff):
-    """extract_document, its time filed under the attachment's kind (an archive's members
-    under "archive"; a PDF that is a scan under "scan/photo"); a scan read again for OCR
-    adds its time to its first reading."""
+    """extract_document or read_scan, its time filed under the attachment's kind (an
+    archive's members under "archive"; a PDF that is a scan under "scan/photo"); a scan
+    read by OCR afterwards adds its time to its first reading."""
     @functools.wraps(fn)
-    def wrapper(attachment, **kwargs):
+    def wrapper(attachment, *args, **kwargs):
         start, doc = time.monotonic(), None
         try:
-            doc = fn(attachment, **kwargs)
+            doc = fn(attachment, *args, **kwargs)
             return doc
         finally:
             seconds = time.monotonic() - start
@@ -194,8 +194,8 @@ def wrap_worker(path: str) -> None:
     prepare_module.parse_mail = worker_timed("parse", prepare_module.parse_mail)
     prepare_module.signature = worker_timed("copy signature", prepare_module.signature)
     attachments_module.expand = worker_timed("unpack", attachments_module.expand)
-    attachments_module.extract_document = worker_timed(
-        "read files", timed_read(attachments_module.extract_document, sniff))
+    for name in ("extract_document", "read_scan"):
+        setattr(attachments_module, name, worker_timed("read files", timed_read(getattr(attachments_module, name), sniff)))
     read_module.convert = worker_timed("LibreOffice", read_module.convert)
     read_module.run_limited = worker_timed("PDF parse (child)", read_module.run_limited)
     build_module.recognise_scan = worker_timed("OCR", build_module.recognise_scan)
