@@ -54,7 +54,7 @@ def document_from(attachment: Attachment, content: Content, ocr_pages: PageSourc
 
 def image_document(attachment: Attachment, source_format: str, *, ocr: bool = True) -> Document:
     """A photo or scan: the form its file name names, else the one OCR reads (else
-    `scan`); the seal from its pixels."""
+    `scan`); the seal from its pixels, where it counts."""
     reading, how = _picture_only(attachment.filename, lambda: (attachment.payload,), ocr=ocr)
     stamp, evidence = detect_stamp(attachment.payload) if _seal_counts(reading) else (None, None)
     return Document(filename=attachment.filename, sha256=attachment.sha256, kind=reading.kind,
