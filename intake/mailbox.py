@@ -213,10 +213,11 @@ class Mailbox:
         five seconds through a 4 MB/s link).
         """
         uids = self._uids_after(last_uid)
-        start, size = 0, min(FIRST_BATCH, max(1, self.settings.batch_size))
+        most = max(1, self.settings.batch_size)
+        start, size = 0, min(FIRST_BATCH, most)
         while start < len(uids):
             yield from self._fetch_batch(uids[start:start + size])
-            start, size = start + size, min(2 * size, max(1, self.settings.batch_size))
+            start, size = start + size, min(2 * size, most)
         if uids:  # what was just taken is not news to the next check() or IDLE
             self.uidnext = max(self.uidnext, uids[-1] + 1)
 

@@ -54,7 +54,7 @@ def read_scan(att: Attachment, scan: Document) -> Document:
     picture itself, or a PDF's first pages rendered finely, with what else was read
     standing (nothing is parsed twice); a document of pasted pictures is read again."""
     if scan.source_format == "pdf":
-        return _by_ocr(att, scan, lambda: rendered_pages(att.payload, OCR_PAGES))
+        return _by_ocr(att, scan, lambda: _ocr_pages(att))
     if _READERS.get(scan.source_format) is _image:
         return _by_ocr(att, scan, lambda: (att.payload,))
     return extract_document(att)
@@ -115,7 +115,12 @@ def _pdf(att: Attachment, fmt: str, ocr: bool) -> Document:
         log.info("Extract %s: PDF unreadable (%s)", att.filename, err)
         locked = b"/Encrypt" in att.payload
         return build.failed(att, "pdf", ENCRYPTED if locked else CORRUPT)
-    return build.document_from(att, content, lambda: rendered_pages(att.payload, OCR_PAGES), ocr=ocr)
+    return build.document_from(att, content, lambda: _ocr_pages(att), ocr=ocr)
+
+
+def _ocr_pages(att: Attachment):
+    """A PDF's first pages rendered finely enough to read (OCR_DPI)."""
+    return rendered_pages(att.payload, OCR_PAGES)
 
 
 def _sheet(att: Attachment, fmt: str, ocr: bool) -> Document:

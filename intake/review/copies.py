@@ -190,6 +190,11 @@ def _band_keys(kind: bytes, items: set[str]) -> list[int]:
     return keys
 
 
+def report_signature(doc: Document) -> Signature:
+    """A report's signature: of its text as stored, which the spans' offsets point into."""
+    return signature(storable(doc.text))
+
+
 def signature(text: str) -> Signature:
     """The text's band keys: its n-grams' and its tables' number triples'."""
     norm = compared(text)
@@ -307,8 +312,7 @@ def check_copies(store: Store, reports: list[Document], own_unit: str = "",
     registration or an archived earlier year's report."""
     checks = []
     for doc in reports:
-        # The text as stored: the spans' offsets are into it.
-        sig = (signatures or {}).get(doc.sha256) or signature(storable(doc.text))
+        sig = (signatures or {}).get(doc.sha256) or report_signature(doc)
         with store.session() as s:
             best = best_match(sig.text, candidate_sources(s, sig.keys, exclude_registrations, MIN_SHARED))
             registration = registrations_of(s, [best.source]).get(best.source.registration_id) if best else None

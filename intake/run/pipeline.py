@@ -196,11 +196,11 @@ class Pipeline:
                             reply_type=ReplyType.OBSERVER_ACKNOWLEDGEMENT)
         if kind is not Classification.SUBMISSION and kind is not Classification.CORRECTION:
             return Decision(classification=kind, reason=reason, documents=documents, files=files)
-        decision = self._check(mail, kind, extraction, lookups, message.id, signatures or {})
+        decision = self._check(mail, kind, extraction, lookups, message.id, signatures)
         return decision if decision.reason else replace(decision, reason=reason)
 
     def _check(self, mail: IncomingMail, kind: Classification, extraction: Extraction,
-               lookups: Lookups, message_id: int, signatures: Mapping[str, Signature]) -> Decision:
+               lookups: Lookups, message_id: int, signatures: Mapping[str, Signature] | None) -> Decision:
         documents = extraction.documents
         combined = merge_with_earlier(documents, lookups.earlier_documents)
         results = _results_of(combined)

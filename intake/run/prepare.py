@@ -28,9 +28,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING, TypeVar
 
 from intake.base.model import IncomingMail
-from intake.base.text import storable
 from intake.mime.parse import MailRefused, parse_mail
-from intake.review.copies import Signature, reports_of, signature
+from intake.review.copies import Signature, report_signature, reports_of
 
 if TYPE_CHECKING:
     from intake.mime.downloads import LinkFetcher
@@ -64,7 +63,7 @@ def prepare(raw: bytes, received_at: datetime, links: LinkFetcher | None = None)
         return Prepared(unreadable=f"邮件无法解析：{type(err).__name__}")
     extraction = read_mail(mail, links)
     return Prepared(mail=mail, extraction=extraction, signatures={
-        doc.sha256: signature(storable(doc.text)) for doc in reports_of(extraction.documents)})
+        doc.sha256: report_signature(doc) for doc in reports_of(extraction.documents)})
 
 
 def read_mail(mail: IncomingMail, links: LinkFetcher | None = None) -> Extraction:

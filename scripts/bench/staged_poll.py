@@ -192,7 +192,7 @@ def wrap_worker(path: str) -> None:
     from intake.extractors.sniff import sniff
 
     prepare_module.parse_mail = worker_timed("parse", prepare_module.parse_mail)
-    prepare_module.signature = worker_timed("copy signature", prepare_module.signature)
+    prepare_module.report_signature = worker_timed("copy signature", prepare_module.report_signature)
     attachments_module.expand = worker_timed("unpack", attachments_module.expand)
     for name in ("extract_document", "read_scan"):
         setattr(attachments_module, name, worker_timed("read files", timed_read(getattr(attachments_module, name), sniff)))
